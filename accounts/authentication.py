@@ -1,0 +1,103 @@
+"""DRF authentication for the three kinds of caller.
+
+- customers and staff: `Authorization: Bearer <token>`; a customer also sends `X-Device-Id`, the
+  device the token was issued to;
+- service clients (the payment core): `Authorization: ApiKey <key>` (or `X-Api-Key: <key>`).
+
+`request.user` is then a `Customer`, a staff `User` or a `ServiceClient`; permissions check which.
+"""
+
+from typing import Any
+
+from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.request import Request
+
+from accounts.models import ApiKey, AuthToken, ServiceClient
+from accounts.tokens import TokenInvalid, auth_token_resolve
+from securitycenter.crypto import token_hash
+
+
+def _credentials(request: Request, scheme: bytes) -> str | None:
+    parts = get_authorization_header(request).split()
+    if not parts or parts[0].lower() != scheme.lower():
+        return None
+    if len(parts) != 2:
+        raise exceptions.AuthenticationFailed("Malformed Authorization header.", code="malformed_credentials")
+    try:
+        return parts[1].decode("ascii")
+    except UnicodeDecodeError:
+        raise exceptions.AuthenticationFailed("Malformed Authorization header.", code="malformed_credentials") from None
+
+
+class BearerTokenAuthentication(BaseAuthentication):
+    def authenticate(self, request: Request) -> tuple[Any, AuthToken] | None:
+        raw = _credentials(request, b"Bearer")
+        if raw is None:
+            return None
+        try:
+            token = auth_token_resolve(raw=raw, device_id=request.META.get("HTTP_X_DEVICE_ID"))
+        except TokenInvalid as exc:
+            raise exceptions.AuthenticationFailed(
+                "The token is not valid for this device." if exc.reason.startswith("device") else "Invalid token.",
+                code=f"token_{exc.reason}",
+            ) from None
+        return (token.customer if token.customer_id else token.staff_user), token
+
+    def authenticate_header(self, request: Request) -> str:
+        return 'Bearer realm="securitycenter"'
+
+
+class ApiKeyAuthentication(BaseAuthentication):
+    def authenticate(self, request: Request) -> tuple[ServiceClient, ApiKey] | None:
+        raw = _credentials(request, b"ApiKey") or request.META.get("HTTP_X_API_KEY")
+        if not raw:
+            return None
+        key = api_key_resolve(raw)
+        if key is None:
+            raise exceptions.AuthenticationFailed("Invalid API key.", code="invalid_api_key")
+        return key.client, key
+
+    def authenticate_header(self, request: Request) -> str:
+        return 'ApiKey realm="securitycenter"'
+
+
+def api_key_resolve(raw: str) -> ApiKey | None:
+    """The live key for `raw` with its active client, or None."""
+    try:
+        key = ApiKey.objects.select_related("client").get(key_hash=token_hash(raw))
+    except ApiKey.DoesNotExist:
+        return None
+    if key.revoked_at is not None or not key.client.is_active:
+        return None
+    now = timezone.now()
+    if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
+        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+    return key
+
+
+class BearerScheme(OpenApiAuthenticationExtension):
+    target_class = "accounts.authentication.BearerTokenAuthentication"
+    name = "bearerToken"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "Customer or staff token from a login endpoint. Customers also send X-Device-Id.",
+        }
+
+
+class ApiKeyScheme(OpenApiAuthenticationExtension):
+    target_class = "accounts.authentication.ApiKeyAuthentication"
+    name = "apiKey"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`ApiKey <key>` for service clients (the payment core).",
+        }

@@ -1,0 +1,53 @@
+"""Who may call what. Every view names one of these; the default (settings) refuses everybody."""
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+
+from accounts.models import Customer, ServiceClient
+
+
+class IsCustomer(BasePermission):
+    message = "This endpoint is for customers."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return isinstance(request.user, Customer)
+
+
+class IsAgent(BasePermission):
+    """A staff user of the 95588 call centre (agent or supervisor)."""
+
+    message = "This endpoint is for call-centre agents."
+    required_permission = "accounts.agent_access"
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        user = request.user
+        return (
+            isinstance(user, get_user_model())
+            and user.is_active
+            and user.has_perm("accounts.agent_access")
+            and user.has_perm(self.required_permission)
+        )
+
+
+def agent_with(permission: str) -> type[IsAgent]:
+    """An agent who also holds `permission`, e.g. agent_with("accounts.stop_hold")."""
+    return type(f"AgentWith_{permission.replace('.', '_')}", (IsAgent,), {"required_permission": permission})
+
+
+class IsServiceClient(BasePermission):
+    message = "This endpoint is for service clients."
+    required_scope: str | None = None
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        client = request.user
+        if not isinstance(client, ServiceClient):
+            return False
+        return self.required_scope is None or self.required_scope in client.scopes
+
+
+def service_with(scope: str) -> type[IsServiceClient]:
+    """A service client whose key carries `scope`, e.g. service_with("authorizations:write")."""
+    return type(f"ServiceWith_{scope.replace(':', '_')}", (IsServiceClient,), {"required_scope": scope})

@@ -1,0 +1,6 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("accounts.api.auth")),
+    path("", include("accounts.api.otp")),
+]

@@ -1,0 +1,77 @@
+# Shared by scripts/run.sh, scripts/test.sh and .ci/run. Source it; it defines functions only.
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+# A virtualenv at .venv with the pinned requirements; reinstalls only when a requirements file changed.
+ensure_venv() {
+    local py=""
+    for cand in python3.11 python3; do
+        if command -v "$cand" >/dev/null 2>&1 && "$cand" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then
+            py=$cand; break
+        fi
+    done
+    if [ -z "$py" ]; then
+        echo "Python 3.11 is required (python3.11 or python3 at version 3.11)." >&2; exit 1
+    fi
+    [ -x .venv/bin/python ] || { say "creating .venv"; "$py" -m venv .venv; }
+    local stamp=.venv/.requirements.sha256
+    local want
+    want=$(cat requirements/*.txt | sha256sum | cut -d' ' -f1)
+    if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+        say "installing requirements"
+        .venv/bin/python -m pip install --quiet --upgrade pip
+        .venv/bin/python -m pip install --quiet -r requirements/dev.txt
+        echo "$want" > "$stamp"
+    fi
+}
+
+_redis_host_port() {
+    .venv/bin/python - "$1" <<'PY'
+import sys
+from urllib.parse import urlparse
+u = urlparse(sys.argv[1])
+print(u.hostname or "127.0.0.1", u.port or 6379)
+PY
+}
+
+redis_reachable() {
+    .venv/bin/python - "$1" <<'PY'
+import sys, redis
+try:
+    redis.Redis.from_url(sys.argv[1], socket_connect_timeout=1).ping()
+except Exception:
+    sys.exit(1)
+PY
+}
+
+# Start a local redis-server when the configured Redis is not reachable.
+ensure_redis() {
+    local url=${1:-redis://127.0.0.1:6379/0}
+    redis_reachable "$url" && return 0
+    read -r host port < <(_redis_host_port "$url")
+    if ! command -v redis-server >/dev/null 2>&1; then
+        cat >&2 <<MSG
+Redis is not reachable at $host:$port and no redis-server is installed.
+Install one (Debian/Ubuntu: sudo apt-get install redis-server; macOS: brew install redis),
+or point REDIS_URL at a running Redis, then run this command again.
+MSG
+        exit 1
+    fi
+    say "starting redis-server on $host:$port"
+    mkdir -p var
+    redis-server --daemonize yes --bind "$host" --port "$port" --save "" --appendonly no \
+        --dir "$PWD/var" --logfile "$PWD/var/redis.log"
+    for _ in $(seq 50); do redis_reachable "$url" && return 0; sleep 0.1; done
+    echo "redis-server did not come up; see var/redis.log" >&2; exit 1
+}
+
+# Start the local PostgreSQL cluster when it is not accepting connections.
+ensure_postgres() {
+    pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && return 0
+    if command -v pg_ctlcluster >/dev/null 2>&1 && [ -d /etc/postgresql ]; then
+        say "starting PostgreSQL"
+        pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sort -V | tail -n1)" main start || true
+    fi
+    for _ in $(seq 100); do pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && return 0; sleep 0.2; done
+    return 1
+}

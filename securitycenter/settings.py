@@ -1,0 +1,204 @@
+"""Settings, read from the environment.
+
+Development (DEBUG on) gets working defaults so `scripts/run.sh` needs no configuration. With DEBUG off
+every secret must come from the environment: the service refuses to start rather than run a bank's
+security controls on a key that is printed in this file.
+"""
+
+from datetime import timedelta
+from pathlib import Path
+
+import environ
+from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+
+DEBUG = env.bool("DEBUG", default=False)
+
+# Development-only values. They are deterministic so a local restart keeps sessions and encrypted
+# demo rows readable; they are refused whenever DEBUG is off.
+_DEV_SECRET_KEY = "dev-only-insecure-secret-key-do-not-use-in-production-0123456789"
+_DEV_FIELD_KEY = "ZGV2LW9ubHktZmllbGQta2V5LTAxMjM0NTY3ODlhYmM="  # base64 of 32 bytes, dev only
+_DEV_INDEX_KEY = "dev-only-blind-index-key"
+
+
+def _secret(name: str, dev_default: str) -> str:
+    value: str = env.str(name, default="")
+    if value:
+        return value
+    if DEBUG:
+        return dev_default
+    raise ImproperlyConfigured(f"{name} must be set in the environment when DEBUG is off.")
+
+
+SECRET_KEY = _secret("SECRET_KEY", _DEV_SECRET_KEY)
+if not DEBUG and (SECRET_KEY == _DEV_SECRET_KEY or len(SECRET_KEY) < 50):
+    raise ImproperlyConfigured("SECRET_KEY must be a real secret of at least 50 characters.")
+
+# Fernet keys (urlsafe base64 of 32 bytes), comma separated: the first encrypts, all decrypt.
+FIELD_ENCRYPTION_KEYS = [k.strip() for k in _secret("FIELD_ENCRYPTION_KEYS", _DEV_FIELD_KEY).split(",") if k.strip()]
+if not DEBUG and _DEV_FIELD_KEY in FIELD_ENCRYPTION_KEYS:
+    raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS must not contain the development key.")
+# Key of the keyed hash used to look encrypted values up exactly (account numbers, risk-list payees).
+BLIND_INDEX_KEY = _secret("BLIND_INDEX_KEY", _DEV_INDEX_KEY)
+if not DEBUG and BLIND_INDEX_KEY == _DEV_INDEX_KEY:
+    raise ImproperlyConfigured("BLIND_INDEX_KEY must not be the development key.")
+
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "accounts",
+    "locks",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "securitycenter.urls"
+WSGI_APPLICATION = "securitycenter.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+(BASE_DIR / "var").mkdir(exist_ok=True)
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'securitycenter.sqlite3'}")}
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # One writer at a time: wait for the lock instead of failing at once (worker, beat and web share it).
+    DATABASES["default"]["OPTIONS"] = {"timeout": 20}
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "var" / "static"
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.authentication.BearerTokenAuthentication",
+        "accounts.authentication.ApiKeyAuthentication",
+    ],
+    # Deny by default: every view must name who may call it.
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "securitycenter.errors.problem_exception_handler",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "UNAUTHENTICATED_USER": None,
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Security Center API",
+    "DESCRIPTION": (
+        "Account safety locks, emergency freezes, the security log and real-time authorization "
+        "decisions for the bank's payment core. Every error is an RFC 9457 problem document."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# --- Celery -------------------------------------------------------------------------------------
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BEAT_SCHEDULE = {
+    "notifications-sweep": {
+        "task": "accounts.tasks.notifications_sweep",
+        "schedule": crontab(minute="*"),
+    },
+}
+
+# --- Sign-in and tokens ---------------------------------------------------------------------------
+TOKEN_IDLE_TIMEOUT = timedelta(minutes=env.int("TOKEN_IDLE_TIMEOUT_MINUTES", default=15))
+TOKEN_ABSOLUTE_LIFETIME = timedelta(hours=env.int("TOKEN_ABSOLUTE_LIFETIME_HOURS", default=12))
+LOGIN_MAX_FAILURES_PER_CUSTOMER = env.int("LOGIN_MAX_FAILURES_PER_CUSTOMER", default=5)
+LOGIN_MAX_FAILURES_PER_ADDRESS = env.int("LOGIN_MAX_FAILURES_PER_ADDRESS", default=20)
+LOGIN_LOCKOUT = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+
+# --- One-time passwords ---------------------------------------------------------------------------
+OTP_ISSUER = env.str("OTP_ISSUER", default="Security Center")
+OTP_MAX_FAILURES = 5
+OTP_LOCKOUT_BASE = timedelta(seconds=env.int("OTP_LOCKOUT_BASE_SECONDS", default=60))
+SMS_CODE_LIFETIME = timedelta(minutes=5)
+
+# --- Notifications ------------------------------------------------------------------------------
+NOTIFICATION_BACKENDS = {
+    "push": env.str("NOTIFICATION_PUSH_BACKEND", default="accounts.notifications.RecordingBackend"),
+    "sms": env.str("NOTIFICATION_SMS_BACKEND", default="accounts.notifications.RecordingBackend"),
+    "email": env.str("NOTIFICATION_EMAIL_BACKEND", default="accounts.notifications.RecordingBackend"),
+}
+
+# --- Production hardening (check --deploy passes with DEBUG off) ----------------------------------
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_HSTS_SECONDS = 0 if DEBUG else env.int("SECURE_HSTS_SECONDS", default=31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
+SECURE_HSTS_PRELOAD = not DEBUG
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+X_FRAME_OPTIONS = "DENY"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+}
