@@ -9,6 +9,16 @@ from rest_framework.request import Request
 from accounts.models import Customer, ServiceClient
 
 
+class DenyAll(BasePermission):
+    """The default for a view that names nobody. DRF's IsAdminUser is not a safe default here: it lets every
+    staff user (is_staff) in, and fails with a 500 on a customer or service client, who have no is_staff."""
+
+    message = "This endpoint does not say who may call it, so nobody may."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return False
+
+
 class IsCustomer(BasePermission):
     message = "This endpoint is for customers."
 

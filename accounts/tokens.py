@@ -60,7 +60,8 @@ def auth_token_resolve(*, raw: str, device_id: str | None) -> AuthToken:
         raise TokenInvalid("idle_timeout")
     if token.customer_id is not None:
         assert token.device is not None and token.customer is not None
-        if not device_id or not secrets.compare_digest(device_id, token.device.device_id):
+        # Compared as bytes: compare_digest refuses str with non-ASCII characters, and a header may hold any.
+        if not device_id or not secrets.compare_digest(device_id.encode(), token.device.device_id.encode()):
             raise TokenInvalid("device_mismatch")
         if token.device.revoked_at is not None:
             raise TokenInvalid("device_revoked")

@@ -1,9 +1,11 @@
 """Model factories shared by the whole suite."""
 
 import factory
+import pyotp
 from django.contrib.auth.hashers import make_password
+from django.utils import timezone
 
-from accounts.models import BankAccount, Customer, Device
+from accounts.models import BankAccount, Customer, Device, OtpDevice
 from securitycenter import crypto
 
 DEFAULT_PASSWORD = "correct horse battery staple"
@@ -41,3 +43,42 @@ class DeviceFactory(factory.django.DjangoModelFactory):
     device_id = factory.Sequence(lambda n: f"device-{n}")
     name = "Test phone"
     platform = "ios"
+
+
+class OtpDeviceFactory(factory.django.DjangoModelFactory[OtpDevice]):
+    """A confirmed TOTP authenticator; pass confirmed_at=None for one still being enrolled."""
+
+    class Meta:
+        model = OtpDevice
+
+    customer = factory.SubFactory(CustomerFactory)
+    name = factory.Sequence(lambda n: f"Authenticator {n}")
+    secret = factory.LazyFunction(pyotp.random_base32)
+    confirmed_at = factory.LazyFunction(timezone.now)
+
+
+class StaffUserFactory(factory.django.DjangoModelFactory):
+    """A bank staff user. `StaffUserFactory(groups=["agent"])` puts it in the named groups."""
+
+    class Meta:
+        model = "auth.User"
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"staff{n}")
+    is_staff = True
+    password = factory.LazyFunction(lambda: make_password(DEFAULT_PASSWORD))
+
+    @factory.post_generation
+    def groups(self, create, extracted, **kwargs):
+        if create and extracted:
+            from django.contrib.auth.models import Group
+
+            self.groups.set([Group.objects.get(name=name) for name in extracted])
+
+
+class ServiceClientFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "accounts.ServiceClient"
+
+    name = factory.Sequence(lambda n: f"service-{n}")
+    scopes = factory.LazyFunction(lambda: ["authorizations:write", "authorizations:read", "holds:read"])

@@ -1,0 +1,510 @@
+"""Sign-in for customers (phone or customer number + password, on a device) and staff, sign-out, and
+device revocation.
+
+Throttle. Consecutive failures are counted in LoginThrottle rows: per customer (scope "customer"), per
+staff user (scope "staff") and per client address (scope "address"). Reaching the limit locks the row
+for LOGIN_LOCKOUT, doubling with each further lock-out (up to a day); while a row is locked, sign-in is
+refused before any password is checked. A login that names nobody gets a row of its own, keyed by a
+keyed hash of the login, so it locks exactly like a real one: neither the answer, the timing nor the
+lock-out tells an attacker whether a login exists.
+
+The customer's (or unknown login's) row is locked FOR UPDATE across the password check, so parallel
+attempts queue and at most the limit is ever checked. The address row is only locked to count a
+failure: holding it across a check would queue every sign-in behind one carrier-grade NAT address, so
+the per-address limit may be passed by as many attempts as run in parallel from that address.
+
+Refusals are raised only after the transaction has committed: the failure counters and the log
+entries must persist although the request fails. These services therefore must not run inside an outer
+transaction that the refusal would roll back.
+"""
+
+import ipaddress
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import check_password, is_password_usable, make_password
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.crypto import get_random_string
+
+from accounts.models import AuthToken, Customer, Device, LoginThrottle
+from accounts.tokens import IssuedToken, auth_token_issue, auth_token_revoke
+from locks.models.security_log import EventType
+from locks.securitylog import Actor, Origin, security_log_record
+from securitycenter.crypto import blind_index
+from securitycenter.errors import ApiError, Locked
+
+PHONE_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+AGENT_ACCESS = "accounts.agent_access"
+
+_LOCKOUT_MAX = timedelta(days=1)
+# A throttle with no failure for this long starts afresh, lock-out history included: otherwise the
+# typos of everybody behind one address would add up until the address locks for good.
+_QUIET_PERIOD = timedelta(days=1)
+# Who records failures and lock-outs: the caller is not known to be the customer.
+_SIGN_IN_ACTOR = Actor.system("sign_in")
+
+
+class InvalidCredentials(ApiError):
+    status_code = 401
+    default_code = "invalid_credentials"
+    default_detail = "The login or the password is wrong."
+    # A 401 must name an authentication scheme; DRF's handler copies this into WWW-Authenticate.
+    auth_header = 'Bearer realm="securitycenter"'
+
+
+class LoginLocked(Locked):
+    default_code = "login_locked"
+    default_detail = "Too many failed sign-ins. Try again later."
+
+    def __init__(self, *, retry_after: int) -> None:
+        super().__init__(code=self.default_code, extra={"retry_after": retry_after})
+
+
+class DeviceRevoked(ApiError):
+    status_code = 403
+    default_code = "device_revoked"
+    default_detail = "This device was removed from your account and cannot sign in."
+
+
+class NotAnAgent(ApiError):
+    status_code = 403
+    default_code = "not_an_agent"
+    default_detail = "This staff account may not use the agent API."
+
+
+@dataclass(frozen=True)
+class CustomerSignIn:
+    issued: IssuedToken
+    customer: Customer
+    device: Device
+
+
+# --- throttle ---------------------------------------------------------------------------------------
+
+
+def _throttle_for_update(*, scope: str, key: str) -> LoginThrottle:
+    # Create the row if missing without racing a parallel first attempt, then lock it.
+    LoginThrottle.objects.bulk_create([LoginThrottle(scope=scope, key=key)], ignore_conflicts=True)
+    return LoginThrottle.objects.select_for_update().get(scope=scope, key=key)
+
+
+def _locked_until(throttle: LoginThrottle | None, now: datetime) -> datetime | None:
+    if throttle is None or throttle.locked_until is None or throttle.locked_until <= now:
+        return None
+    return throttle.locked_until
+
+
+def _lockout_duration(lockouts: int) -> timedelta:
+    base: timedelta = settings.LOGIN_LOCKOUT
+    return min(base * 2 ** min(max(lockouts - 1, 0), 16), _LOCKOUT_MAX)
+
+
+def _throttle_fail(throttle: LoginThrottle, *, limit: int, now: datetime) -> bool:
+    """Count one failure on a row locked FOR UPDATE; True if this failure locked it."""
+    if _locked_until(throttle, now) is not None:
+        # A parallel attempt locked it while this one was checking its password.
+        return False
+    if now - throttle.updated_at >= _QUIET_PERIOD:
+        throttle.failures = 0
+        throttle.lockouts = 0
+    if throttle.locked_until is not None:
+        # The last lock-out has run out: a new round of attempts begins.
+        throttle.failures = 0
+        throttle.locked_until = None
+    throttle.failures += 1
+    locked = throttle.failures >= limit
+    if locked:
+        throttle.lockouts += 1
+        throttle.locked_until = now + _lockout_duration(throttle.lockouts)
+    throttle.save(update_fields=["failures", "lockouts", "locked_until", "updated_at"])
+    return locked
+
+
+def _throttle_clear(throttle: LoginThrottle) -> None:
+    if throttle.failures or throttle.lockouts or throttle.locked_until is not None:
+        throttle.failures = 0
+        throttle.lockouts = 0
+        throttle.locked_until = None
+        throttle.save(update_fields=["failures", "lockouts", "locked_until", "updated_at"])
+
+
+def _retry_after(until: datetime, now: datetime) -> int:
+    return max(1, math.ceil((until - now).total_seconds()))
+
+
+def address_key(ip_address: str | None) -> str:
+    """The address a failure is counted against. An IPv6 subscriber holds a whole /64, so that is the unit."""
+    if not ip_address:
+        return "unknown"
+    try:
+        address = ipaddress.ip_address(ip_address)
+    except ValueError:
+        return "unknown"
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
+def _login_index(login: str) -> str:
+    # Keyed, so a stored index cannot be reversed by hashing every phone number.
+    return blind_index(login, purpose="login")
+
+
+@dataclass
+class _Attempt:
+    """The throttle rows of one attempt, locked in a fixed order (subject, then address) so parallel
+    attempts never deadlock."""
+
+    subject: LoginThrottle
+    address_scope_key: str
+    max_subject_failures: int
+    now: datetime
+
+    def locked_until(self) -> datetime | None:
+        address = LoginThrottle.objects.filter(scope=LoginThrottle.Scope.ADDRESS, key=self.address_scope_key).first()
+        times = [t for t in (_locked_until(self.subject, self.now), _locked_until(address, self.now)) if t]
+        return max(times, default=None)
+
+    def fail(self) -> tuple[bool, LoginThrottle | None]:
+        """Count the failure; (subject locked?, address row if this failure locked it)."""
+        subject_locked = _throttle_fail(self.subject, limit=self.max_subject_failures, now=self.now)
+        address = _throttle_for_update(scope=LoginThrottle.Scope.ADDRESS, key=self.address_scope_key)
+        address_locked = _throttle_fail(address, limit=settings.LOGIN_MAX_FAILURES_PER_ADDRESS, now=self.now)
+        return subject_locked, (address if address_locked else None)
+
+
+def _lockout_log(
+    *,
+    attempt: _Attempt,
+    subject_locked: bool,
+    address: LoginThrottle | None,
+    customer: Customer | None,
+    origin: Origin,
+    subject_details: dict[str, Any],
+) -> LoginLocked | None:
+    until: list[datetime] = []
+    if subject_locked:
+        assert attempt.subject.locked_until is not None
+        until.append(attempt.subject.locked_until)
+        security_log_record(
+            event_type=EventType.LOGIN_LOCKED_OUT,
+            actor=_SIGN_IN_ACTOR,
+            customer=customer,
+            origin=origin,
+            details={
+                **subject_details,
+                "scope": attempt.subject.scope,
+                "failures": attempt.subject.failures,
+                "lockouts": attempt.subject.lockouts,
+                "locked_until": attempt.subject.locked_until,
+            },
+        )
+    if address is not None:
+        assert address.locked_until is not None
+        until.append(address.locked_until)
+        # The address is not one customer's: its lock-out goes on the bank's chain.
+        security_log_record(
+            event_type=EventType.LOGIN_LOCKED_OUT,
+            actor=_SIGN_IN_ACTOR,
+            origin=origin,
+            details={
+                "scope": LoginThrottle.Scope.ADDRESS,
+                "address": address.key,
+                "failures": address.failures,
+                "lockouts": address.lockouts,
+                "locked_until": address.locked_until,
+            },
+        )
+    if not until:
+        return None
+    return LoginLocked(retry_after=_retry_after(max(until), attempt.now))
+
+
+# --- passwords --------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=4)
+def _dummy_encoded_password(hashers: tuple[str, ...]) -> str:
+    # `hashers` is the cache key: a dummy hashed under another hasher would be faster to refuse.
+    return make_password(get_random_string(32))
+
+
+def _password_matches(password: str, encoded: str | None, setter: Callable[[str], None] | None = None) -> bool:
+    """check_password, or the same work against a dummy hash when there is no usable password, so an
+    unknown login takes as long to refuse as a wrong password."""
+    if encoded and is_password_usable(encoded):
+        return check_password(password, encoded, setter)
+    check_password(password, _dummy_encoded_password(tuple(settings.PASSWORD_HASHERS)))
+    return False
+
+
+# --- customers --------------------------------------------------------------------------------------
+
+
+def _customer_by_login(login: str) -> tuple[Customer | None, str]:
+    if PHONE_E164.match(login):
+        return Customer.objects.filter(phone=login).first(), "phone"
+    return Customer.objects.filter(customer_number=login).first(), "customer_number"
+
+
+def customer_sign_in(
+    *, login: str, password: str, device_id: str, device_name: str, platform: str, origin: Origin
+) -> CustomerSignIn:
+    """Sign a customer in on a device and issue a token bound to it.
+
+    Raises LoginLocked, InvalidCredentials or DeviceRevoked once the attempt's counters and log entries
+    are committed.
+    """
+    with transaction.atomic():
+        outcome = _customer_sign_in_attempt(
+            login=login.strip(),
+            password=password,
+            device_id=device_id,
+            device_name=device_name,
+            platform=platform,
+            origin=origin,
+        )
+    if isinstance(outcome, ApiError):
+        raise outcome
+    return outcome
+
+
+def _customer_sign_in_attempt(
+    *, login: str, password: str, device_id: str, device_name: str, platform: str, origin: Origin
+) -> CustomerSignIn | ApiError:
+    now = timezone.now()
+    customer, login_kind = _customer_by_login(login)
+    subject_key = f"customer:{customer.pk}" if customer is not None else f"login:{_login_index(login)}"
+    attempt = _Attempt(
+        subject=_throttle_for_update(scope=LoginThrottle.Scope.CUSTOMER, key=subject_key),
+        address_scope_key=address_key(origin.ip_address),
+        max_subject_failures=settings.LOGIN_MAX_FAILURES_PER_CUSTOMER,
+        now=now,
+    )
+    # Who was tried, as far as the log may say: a login that names nobody may be a mistyped password.
+    who: dict[str, Any] = {"login_kind": login_kind}
+    if customer is None:
+        who["login_index"] = _login_index(login)
+
+    def failed(reason: str, **details: Any) -> None:
+        security_log_record(
+            event_type=EventType.LOGIN_FAILED,
+            actor=_SIGN_IN_ACTOR,
+            customer=customer,
+            origin=origin,
+            details={**who, "reason": reason, **details},
+        )
+
+    locked_until = attempt.locked_until()
+    if locked_until is not None:
+        failed("locked_out", locked_until=locked_until)
+        return LoginLocked(retry_after=_retry_after(locked_until, now))
+
+    def rehash(raw: str) -> None:
+        # The hasher or its cost changed since this password was set: store it under the current one.
+        assert customer is not None
+        customer.password = make_password(raw)
+        customer.save(update_fields=["password"])
+
+    matches = _password_matches(password, customer.password if customer is not None else None, rehash)
+    if customer is None or not matches:
+        subject_locked, address = attempt.fail()
+        failed("unknown_login" if customer is None else "wrong_password", failures=attempt.subject.failures)
+        locked = _lockout_log(
+            attempt=attempt,
+            subject_locked=subject_locked,
+            address=address,
+            customer=customer,
+            origin=origin,
+            subject_details=who,
+        )
+        return locked or InvalidCredentials()
+
+    # The password is right: whatever follows, guessing it is over.
+    _throttle_clear(attempt.subject)
+    if not customer.is_active:
+        failed("customer_inactive")
+        return InvalidCredentials()
+
+    device = Device.objects.filter(customer=customer, device_id=device_id).first()
+    if device is not None and device.revoked_at is not None:
+        failed("device_revoked", device_pk=device.pk)
+        return DeviceRevoked()
+    new_device = device is None
+    if device is None:
+        device = Device(customer=customer, device_id=device_id)
+    device.name = device_name
+    device.platform = platform
+    device.save()  # last_seen_at is auto_now
+
+    # One session per device: a new sign-in ends the device's earlier tokens.
+    superseded = AuthToken.objects.filter(device=device, revoked_at__isnull=True).update(revoked_at=now)
+    issued = auth_token_issue(customer=customer, device=device, ip_address=origin.ip_address)
+    security_log_record(
+        event_type=EventType.LOGIN_SUCCEEDED,
+        actor=Actor.customer(customer),
+        customer=customer,
+        origin=origin,
+        details={
+            "login_kind": login_kind,
+            "device_pk": device.pk,
+            "device_name": device.name,
+            "platform": device.platform,
+            "new_device": new_device,
+            "token_id": issued.token.pk,
+            "superseded_tokens": superseded,
+        },
+    )
+    return CustomerSignIn(issued=issued, customer=customer, device=device)
+
+
+# --- staff ------------------------------------------------------------------------------------------
+
+
+def staff_sign_in(*, username: str, password: str, origin: Origin) -> IssuedToken:
+    """Sign a call-centre agent in. The token is not bound to a device (agents use bank desktops).
+
+    Raises LoginLocked, InvalidCredentials or NotAnAgent once the attempt's counters and log entries are
+    committed.
+    """
+    with transaction.atomic():
+        outcome = _staff_sign_in_attempt(username=username, password=password, origin=origin)
+    if isinstance(outcome, ApiError):
+        raise outcome
+    return outcome
+
+
+def _staff_sign_in_attempt(*, username: str, password: str, origin: Origin) -> IssuedToken | ApiError:
+    now = timezone.now()
+    user_model = get_user_model()
+    user: Any = user_model._default_manager.filter(**{user_model.USERNAME_FIELD: username}).first()
+    subject_key = f"user:{user.pk}" if user is not None else f"login:{_login_index(username)}"
+    attempt = _Attempt(
+        subject=_throttle_for_update(scope=LoginThrottle.Scope.STAFF, key=subject_key),
+        # A call centre signs in from few addresses: its typos must not lock customers out, nor theirs it.
+        address_scope_key="staff:" + address_key(origin.ip_address),
+        max_subject_failures=settings.LOGIN_MAX_FAILURES_PER_CUSTOMER,
+        now=now,
+    )
+    who: dict[str, Any] = {"staff_user": user.pk} if user is not None else {"login_index": _login_index(username)}
+
+    def failed(reason: str, **details: Any) -> None:
+        # Staff are not customers: their sign-ins go on the bank's chain.
+        security_log_record(
+            event_type=EventType.LOGIN_FAILED,
+            actor=_SIGN_IN_ACTOR,
+            origin=origin,
+            details={"scope": "staff", **who, "reason": reason, **details},
+        )
+
+    locked_until = attempt.locked_until()
+    if locked_until is not None:
+        failed("locked_out", locked_until=locked_until)
+        return LoginLocked(retry_after=_retry_after(locked_until, now))
+
+    def rehash(raw: str) -> None:
+        user.set_password(raw)
+        user.save(update_fields=["password"])
+
+    matches = _password_matches(password, user.password if user is not None else None, rehash)
+    if user is None or not matches:
+        subject_locked, address = attempt.fail()
+        failed("unknown_login" if user is None else "wrong_password", failures=attempt.subject.failures)
+        locked = _lockout_log(
+            attempt=attempt,
+            subject_locked=subject_locked,
+            address=address,
+            customer=None,
+            origin=origin,
+            subject_details=who,
+        )
+        return locked or InvalidCredentials()
+
+    _throttle_clear(attempt.subject)
+    if not user.is_active:
+        failed("staff_inactive")
+        return InvalidCredentials()
+    if not user.has_perm(AGENT_ACCESS):
+        failed("no_agent_access")
+        return NotAnAgent()
+
+    user_model._default_manager.filter(pk=user.pk).update(last_login=now)
+    issued = auth_token_issue(staff_user=user, ip_address=origin.ip_address)
+    security_log_record(
+        event_type=EventType.LOGIN_SUCCEEDED,
+        actor=Actor.agent(user),
+        origin=origin,
+        details={"scope": "staff", "staff_user": user.pk, "token_id": issued.token.pk},
+    )
+    return issued
+
+
+# --- sign-out and devices ---------------------------------------------------------------------------
+
+
+def _token_owner(token: AuthToken) -> Actor:
+    return Actor.customer(token.customer) if token.customer_id is not None else Actor.agent(token.staff_user)
+
+
+@transaction.atomic
+def token_sign_out(*, token: AuthToken, origin: Origin) -> None:
+    """End the session of `token` (customer or staff). Signing out twice is harmless."""
+    if not auth_token_revoke(token=token):
+        return
+    security_log_record(
+        event_type=EventType.LOGOUT,
+        actor=_token_owner(token),
+        customer=token.customer,
+        origin=origin,
+        details={"token_id": token.pk},
+    )
+
+
+@transaction.atomic
+def device_revoke(*, device: Device, actor: Actor, origin: Origin) -> Device:
+    """Remove a device from the customer's account: it can no longer sign in and its tokens stop working.
+
+    Revoking makes the account safer, so it takes effect at once and needs no one-time password.
+    """
+    device = Device.objects.select_for_update().select_related("customer").get(pk=device.pk)
+    now = timezone.now()
+    tokens = list(AuthToken.objects.select_for_update().filter(device=device, revoked_at__isnull=True))
+    AuthToken.objects.filter(pk__in=[t.pk for t in tokens]).update(revoked_at=now)
+    for token in tokens:
+        security_log_record(
+            event_type=EventType.TOKEN_REVOKED,
+            actor=actor,
+            customer=device.customer,
+            origin=origin,
+            details={"token_id": token.pk, "device_pk": device.pk, "reason": "device_revoked"},
+        )
+    if device.revoked_at is None:
+        device.revoked_at = now
+        device.trusted = False
+        device.save(update_fields=["revoked_at", "trusted"])
+        security_log_record(
+            event_type=EventType.DEVICE_REVOKED,
+            actor=actor,
+            customer=device.customer,
+            origin=origin,
+            details={"device_pk": device.pk, "device_name": device.name, "platform": device.platform},
+            old_value={"revoked": False},
+            new_value={"revoked": True, "tokens_revoked": len(tokens)},
+        )
+    return device
+
+
+def device_list(*, customer: Customer) -> QuerySet[Device]:
+    """The customer's devices, most recently used first, revoked ones included (the customer sees them)."""
+    return Device.objects.filter(customer=customer).order_by("-last_seen_at", "-pk")
