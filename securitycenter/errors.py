@@ -3,16 +3,27 @@
 Every error body has `type`, `title`, `status`, `code` (stable, machine-readable), `detail` (for a
 person) and, for validation failures, `errors`: a list of `{field, code, message}`. Field names use
 dots for nesting (`limits.daily`) and indexes for lists (`windows.0.start`).
+
+An unexpected exception in an API view becomes a bare 500 problem (`internal_error`): the traceback goes
+to the server log, never to the client. Views document their errors with `problem_responses(...)`.
 """
 
+import logging
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.signals import got_request_exception
 from django.http import Http404
-from rest_framework import exceptions, status
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
+
+request_logger = logging.getLogger("django.request")
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://securitycenter.example/problems/"
@@ -112,8 +123,25 @@ _TITLES = {
     422: "Unprocessable content",
     423: "Locked",
     429: "Too many requests",
+    500: "Internal server error",
     503: "Service unavailable",
 }
+
+
+def _from_django_validation_error(exc: DjangoValidationError) -> exceptions.ValidationError:
+    """Keeps each message's code (Django's default is None: "invalid"); `__all__` is the request as a whole."""
+
+    def details(errors: list[DjangoValidationError]) -> list[exceptions.ErrorDetail]:
+        return [exceptions.ErrorDetail(m, code=e.code or "invalid") for e in errors for m in e.messages]
+
+    if hasattr(exc, "error_dict"):
+        return exceptions.ValidationError(
+            {
+                "non_field_errors" if field == NON_FIELD_ERRORS else field: details(errors)
+                for field, errors in exc.error_dict.items()
+            }
+        )
+    return exceptions.ValidationError({"non_field_errors": details(exc.error_list)})
 
 
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -122,12 +150,12 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(
-            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-        )
+        exc = _from_django_validation_error(exc)
 
+    if not isinstance(exc, exceptions.APIException):
+        return _internal_error(exc, context)
     response = drf_exception_handler(exc, context)
-    if response is None or not isinstance(exc, exceptions.APIException):
+    if response is None:
         return None
 
     status_code = response.status_code
@@ -155,4 +183,88 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     body = problem(status_code=status_code, code=str(code), title=title, detail=detail, errors=errors, **extra)
     response.data = body
     response.content_type = PROBLEM_CONTENT_TYPE
+    if "retry_after" in extra and "Retry-After" not in response:
+        response["Retry-After"] = str(int(extra["retry_after"]))
     return response
+
+
+def _internal_error(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if settings.DEBUG:
+        return None  # Django's technical 500 page, traceback included, is what a developer wants.
+    drf_request = context.get("request")
+    request = getattr(drf_request, "_request", drf_request)
+    # What Django itself does with an uncaught exception: log it with the traceback, server side only, and
+    # tell got_request_exception listeners (error trackers; the test client re-raises it from there).
+    request_logger.error(
+        "Internal Server Error: %s",
+        getattr(request, "path", "?"),
+        exc_info=exc,
+        extra={"status_code": status.HTTP_500_INTERNAL_SERVER_ERROR, "request": request},
+    )
+    got_request_exception.send(sender=None, request=request)
+    set_rollback()
+    body = problem(
+        status_code=status.HTTP_500_INTERNAL_SERVER_ERROR,
+        code="internal_error",
+        title=_TITLES[500],
+        detail="Something went wrong on our side. Please try again later.",
+    )
+    return Response(body, status=status.HTTP_500_INTERNAL_SERVER_ERROR, content_type=PROBLEM_CONTENT_TYPE)
+
+
+# --- The error format in the OpenAPI schema ------------------------------------------------------------
+
+
+class ProblemFieldErrorSerializer(serializers.Serializer):
+    field = serializers.CharField(
+        help_text="The offending field: dots for nesting (`limits.daily`), indexes for lists (`windows.0.start`); "
+        "empty when the request as a whole is invalid."
+    )
+    code = serializers.CharField(help_text="Stable, machine-readable reason, e.g. `required`, `min_value`.")
+    message = serializers.CharField(help_text="What is wrong, for a person.")
+
+
+class ProblemSerializer(serializers.Serializer):
+    """An RFC 9457 problem document: the body of every error response."""
+
+    type = serializers.URLField(help_text="URI identifying the kind of problem.")
+    title = serializers.CharField(help_text="Short summary of the HTTP status.")
+    status = serializers.IntegerField(help_text="The HTTP status code.")
+    code = serializers.CharField(help_text="Stable, machine-readable error code, e.g. `validation_error`.")
+    detail = serializers.CharField(help_text="What went wrong, for a person.")
+    # The serializer metaclass moves declared fields out of the class body, so this does not shadow
+    # Serializer.errors at run time; only the type checker sees a clash.
+    errors = ProblemFieldErrorSerializer(  # type: ignore[assignment]
+        many=True, required=False, help_text="On validation errors: one entry per field and reason."
+    )
+    current = serializers.JSONField(
+        required=False, help_text="On a 409 conflict: the resource as it is now, to merge with and resend."
+    )
+    retry_after = serializers.IntegerField(
+        required=False, help_text="On a 429: seconds to wait before trying again (also the Retry-After header)."
+    )
+
+
+_RESPONSE_DESCRIPTIONS = {
+    400: "Invalid input: `errors` names each offending field.",
+    401: "Missing, invalid or expired credentials.",
+    403: "The caller is not allowed to do this.",
+    404: "No such resource, or not the caller's.",
+    409: "Conflict with the current state: `current` holds the resource as it is now.",
+    429: "Too many attempts: `retry_after` says how many seconds to wait.",
+    500: "Unexpected error; no details are disclosed.",
+    503: "A dependency is unavailable; try again later.",
+}
+
+
+def problem_responses(*status_codes: int) -> dict[tuple[int, str], OpenApiResponse]:
+    """Error responses for `@extend_schema`, as problem documents (the `Problem` component).
+
+    `@extend_schema(responses={200: AccountSerializer, **problem_responses(400, 401, 403, 404)})`
+    """
+    return {
+        (code, PROBLEM_CONTENT_TYPE): OpenApiResponse(
+            response=ProblemSerializer, description=_RESPONSE_DESCRIPTIONS.get(code, _TITLES.get(code, "Error"))
+        )
+        for code in status_codes
+    }
