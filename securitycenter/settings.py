@@ -126,7 +126,7 @@ REST_FRAMEWORK = {
         "accounts.authentication.ApiKeyAuthentication",
     ],
     # Deny by default: every view must name who may call it.
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],
+    "DEFAULT_PERMISSION_CLASSES": ["accounts.permissions.DenyAll"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "securitycenter.errors.problem_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -146,6 +146,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "locks.hotpath_schema.add_hot_path",
+    ],
 }
 
 # --- Celery -------------------------------------------------------------------------------------
@@ -158,9 +162,29 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BEAT_SCHEDULE = {
+    "authorization-declines-sweep": {
+        "task": "locks.authorization_tasks.authorization_declines_sweep",
+        "schedule": crontab(minute="*"),
+    },
+    "degraded-counters-sweep": {
+        "task": "locks.authorization_tasks.degraded_counters_sweep",
+        "schedule": crontab(minute="*"),
+    },
     "notifications-sweep": {
         "task": "accounts.tasks.notifications_sweep",
         "schedule": crontab(minute="*"),
+    },
+    "pending-loosenings-apply": {
+        "task": "locks.tasks.pending_loosenings_apply",
+        "schedule": crontab(minute="*"),
+    },
+    "policies-republish": {
+        "task": "locks.tasks.policies_republish",
+        "schedule": crontab(minute="*"),
+    },
+    "travel-windows-remind": {
+        "task": "locks.tasks.travel_windows_remind",
+        "schedule": crontab(minute="*/15"),
     },
 }
 
@@ -183,6 +207,13 @@ NOTIFICATION_BACKENDS = {
     "sms": env.str("NOTIFICATION_SMS_BACKEND", default="accounts.notifications.RecordingBackend"),
     "email": env.str("NOTIFICATION_EMAIL_BACKEND", default="accounts.notifications.RecordingBackend"),
 }
+# Retries after a transient error: 5 with backoff 2, 4, 8, 16, 32 s (jittered down to half), so a whole retry
+# chain is normally over within about a minute, before the sweep would consider the notification stale.
+NOTIFICATION_MAX_RETRIES = env.int("NOTIFICATION_MAX_RETRIES", default=5)
+NOTIFICATION_RETRY_BACKOFF_SECONDS = 2
+NOTIFICATION_RETRY_BACKOFF_MAX_SECONDS = 60
+NOTIFICATION_SWEEP_AFTER = timedelta(minutes=2)
+NOTIFICATION_SWEEP_BATCH = 500
 
 # --- Production hardening (check --deploy passes with DEBUG off) ----------------------------------
 SESSION_COOKIE_SECURE = not DEBUG
@@ -202,3 +233,33 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+# --- Account safety locks ---------------------------------------------------------------------------
+# The bank's own ceilings, per currency, in minor units. A customer can only set limits at or below them,
+# and "no limit" means these.
+BANK_MAX_LIMITS = {
+    "CNY": {"per_transaction": 100_000_000, "daily": 500_000_000, "monthly": 2_000_000_000},
+    "USD": {"per_transaction": 15_000_000, "daily": 70_000_000, "monthly": 300_000_000},
+}
+# How long a loosening proven with an OTP waits before it takes effect (0 = at once). The customer can
+# cancel it meanwhile.
+LOOSENING_DELAY = timedelta(seconds=env.int("LOOSENING_DELAY_SECONDS", default=0))
+TRAVEL_WINDOW_MAX_DAYS = 366
+TRAVEL_WINDOW_REMINDER_BEFORE = timedelta(hours=24)
+HOME_COUNTRY = "CN"
+# Cooling-off (冷静期): transfers at or above the threshold are held; the first transfer to a new payee
+# at or above the lower threshold too. Minor units; a customer may lower the first (a tightening).
+COOLING_OFF_DEFAULT_THRESHOLD = env.int("COOLING_OFF_DEFAULT_THRESHOLD", default=5_000_000)
+COOLING_OFF_NEW_PAYEE_THRESHOLD = env.int("COOLING_OFF_NEW_PAYEE_THRESHOLD", default=1_000_000)
+
+# --- Authorization (the payment core's hot path) ---------------------------------------------------
+# What happens while Redis is unreachable: "decline_risky" declines card-not-present payments and
+# transfers (service_degraded) and decides the rest from the database; "database" decides everything from
+# the database; "decline_all" declines everything.
+AUTHORIZATION_DEGRADED_MODE = env.str("AUTHORIZATION_DEGRADED_MODE", default="decline_risky")
+if AUTHORIZATION_DEGRADED_MODE not in {"decline_risky", "database", "decline_all"}:
+    raise ImproperlyConfigured("AUTHORIZATION_DEGRADED_MODE must be decline_risky, database or decline_all.")
+AUTHORIZATION_BATCH_MAX = 500
+# API keys are cached in each process for this long: a revoked key stops working within it.
+API_KEY_CACHE_SECONDS = env.int("API_KEY_CACHE_SECONDS", default=5)
+CELERY_IMPORTS = ["locks.authorization_tasks"]

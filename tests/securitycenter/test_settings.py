@@ -1,0 +1,65 @@
+"""Production settings: refuse to start without real secrets; `check --deploy` is clean."""
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _production_env(**overrides: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "DJANGO_SETTINGS_MODULE"}}
+    env.update(
+        DEBUG="0",
+        DJANGO_SETTINGS_MODULE="securitycenter.settings",
+        SECRET_KEY=secrets.token_urlsafe(64),
+        FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
+        BLIND_INDEX_KEY=secrets.token_urlsafe(32),
+        ALLOWED_HOSTS="securitycenter.bank.example",
+    )
+    env.update(overrides)
+    return {k: v for k, v in env.items() if v != ""}
+
+
+def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_check_deploy_passes_without_warnings_under_production_settings():
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=_production_env())
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "BLIND_INDEX_KEY"])
+def test_refuses_to_start_without_each_secret(missing):
+    result = _manage("check", env=_production_env(**{missing: ""}))
+    assert result.returncode != 0
+    assert f"{missing} must be set" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("SECRET_KEY", "short"),
+        ("FIELD_ENCRYPTION_KEYS", "ZGV2LW9ubHktZmllbGQta2V5LTAxMjM0NTY3ODlhYmM="),
+        ("BLIND_INDEX_KEY", "dev-only-blind-index-key"),
+    ],
+)
+def test_refuses_development_or_weak_secrets_in_production(name, value):
+    result = _manage("check", env=_production_env(**{name: value}))
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+
+
+def test_demo_data_is_refused_with_debug_off():
+    result = _manage("seed_demo", env=_production_env(DATABASE_URL="sqlite:////tmp/never-created.sqlite3"))
+    assert result.returncode != 0
+    assert "DEBUG" in result.stderr
