@@ -1,3 +1,13 @@
+from locks.models.authorizations import Authorization, PayeeRiskEntry
+from locks.models.locks import LockSettings, PendingLoosening, TravelWindow
 from locks.models.security_log import SecurityEvent, SecurityLogHead
 
-__all__ = ["SecurityEvent", "SecurityLogHead"]
+__all__ = [
+    "Authorization",
+    "LockSettings",
+    "PayeeRiskEntry",
+    "PendingLoosening",
+    "SecurityEvent",
+    "SecurityLogHead",
+    "TravelWindow",
+]

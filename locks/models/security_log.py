@@ -44,6 +44,7 @@ class EventType(models.TextChoices):
     HOLD_CANCELLED = "hold.cancelled"
     HOLD_STOPPED = "hold.stopped"
     AGENT_LOOKUP = "agent.lookup"
+    RISK_LIST_CHANGED = "risk_list.changed"
 
 
 class ActorType(models.TextChoices):

@@ -1,0 +1,64 @@
+"""Authorization decisions (the durable record behind the Redis counters) and the payee risk list."""
+
+from django.db import models
+
+
+class Authorization(models.Model):
+    """One decision for one payment, keyed by the payment core's transaction id.
+
+    `counted` rows (approved, held, sent to review) are what the daily and monthly counters are rebuilt
+    from when Redis loses them; a reversal gives the amount back once (`reversed_at`).
+    """
+
+    class Outcome(models.TextChoices):
+        APPROVE = "approve"
+        DECLINE = "decline"
+        HOLD = "hold"
+        REVIEW = "review"
+
+    transaction_id = models.CharField(max_length=64, unique=True)
+    client = models.ForeignKey("accounts.ServiceClient", on_delete=models.PROTECT, related_name="authorizations")
+    account = models.ForeignKey("accounts.BankAccount", on_delete=models.PROTECT, related_name="authorizations")
+    request_hash = models.CharField(max_length=32, help_text="Hash of the request body, for idempotency")
+    outcome = models.CharField(max_length=8, choices=Outcome.choices)
+    reasons = models.JSONField(default=list)
+    policy_version = models.PositiveIntegerField()
+    amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    channel = models.CharField(max_length=20)
+    country = models.CharField(max_length=2)
+    subdivision = models.CharField(max_length=6, blank=True)
+    mcc = models.CharField(max_length=4, blank=True)
+    counterparty = models.CharField(max_length=64, blank=True, help_text="Keyed hash of the payee account")
+    initiated_at = models.DateTimeField()
+    local_day = models.DateField(help_text="The customer's day whose counter this counts against")
+    counted = models.BooleanField(help_text="Counts against the daily and monthly limits")
+    degraded = models.BooleanField(default=False, help_text="Decided from the database while Redis was down")
+    reversed_at = models.DateTimeField(null=True, blank=True)
+    logged_at = models.DateTimeField(null=True, blank=True, help_text="Decline written to the security log")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["account", "local_day"], name="authorization_usage_idx"),
+            models.Index(
+                fields=["logged_at"],
+                name="authorization_unlogged_idx",
+                condition=models.Q(logged_at__isnull=True, outcome="decline"),
+            ),
+        ]
+
+
+class PayeeRiskEntry(models.Model):
+    """A counterparty account on the fraud risk list (融安e信), stored only as a keyed hash."""
+
+    class Severity(models.TextChoices):
+        MEDIUM = "medium"
+        HIGH = "high"
+
+    counterparty = models.CharField(max_length=64, unique=True, help_text="blind_index(account, 'payee')")
+    severity = models.CharField(max_length=8, choices=Severity.choices)
+    source = models.CharField(max_length=64)
+    note = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
