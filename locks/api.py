@@ -492,9 +492,7 @@ class WouldPassView(APIView):
 
 
 class PayeeCheckSerializer(StrictSerializer):
-    account = serializers.RegexField(
-        r"^[0-9A-Za-z\s-]{8,40}$", help_text="The counterparty's account or card number"
-    )
+    account = serializers.RegexField(r"^[0-9A-Za-z\s-]{8,40}$", help_text="The counterparty's account or card number")
 
 
 class PayeeCheckView(APIView):

@@ -103,6 +103,8 @@ class Answer:
     reasons: tuple[str, ...]
     policy_version: int
     degraded: bool = False
+    hold_id: int | None = None
+    release_at: datetime | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -112,6 +114,11 @@ class Answer:
             "reasons": _rendered(self.reasons),
             "policy_version": self.policy_version,
             "degraded": self.degraded,
+            "hold": (
+                {"id": self.hold_id, "release_at": self.release_at.isoformat() if self.release_at else None}
+                if self.hold_id is not None
+                else None
+            ),
         }
 
 
@@ -416,9 +423,11 @@ def recorded_answer(*, transaction_id: str, client_id: int | None = None, wait: 
         qs = Authorization.objects.filter(transaction_id=transaction_id)
         if client_id is not None:
             qs = qs.filter(client_id=client_id)
-        row = qs.values_list("pk", "outcome", "reasons", "policy_version", "degraded", "request_hash").first()
+        row = qs.values_list(
+            "pk", "outcome", "reasons", "policy_version", "degraded", "hold", "hold__release_at"
+        ).first()
         if row is not None:
-            return Answer(row[0], transaction_id, row[1], tuple(row[2]), row[3], row[4])
+            return Answer(row[0], transaction_id, row[1], tuple(row[2]), row[3], row[4], row[5], row[6])
         if time.monotonic() >= deadline:
             return None
         time.sleep(0.01)
@@ -431,6 +440,29 @@ def _duplicate(ctx: _Context, stored_hash: str) -> Answer:
     if answer is None:
         raise redis.RedisError("duplicate of a request whose decision was never recorded")
     return answer
+
+
+def _answer(ctx: _Context, decision_id: int, decision: Decision, policy_version: int, degraded: bool) -> Answer:
+    """Finish a freshly recorded decision: place the hold, or log and announce a decline."""
+    hold_id = release_at = None
+    if decision.outcome == "hold":
+        from locks.holds import hold_place
+
+        hold = hold_place(authorization_id=decision_id)
+        hold_id, release_at = hold.pk, hold.release_at
+    elif decision.outcome == "decline":
+        _after_decline(decision_id, decision)
+    reasons = tuple(map(str, decision.reasons))
+    return Answer(
+        decision_id,
+        ctx.request.transaction_id,
+        decision.outcome,
+        reasons,
+        policy_version,
+        degraded,
+        hold_id,
+        release_at,
+    )
 
 
 def _after_decline(authorization_id: int, decision: Decision) -> None:
@@ -501,11 +533,7 @@ def _authorize_fast(ctx: _Context) -> Answer:
             .first()
         )
         return _duplicate(ctx, stored or "")
-    if decision.outcome == "decline":
-        _after_decline(decision_id, decision)
-    return Answer(
-        decision_id, ctx.request.transaction_id, decision.outcome, tuple(map(str, decision.reasons)), res.policy.version
-    )
+    return _answer(ctx, decision_id, decision, res.policy.version, degraded=False)
 
 
 # --- degraded mode --------------------------------------------------------------------------------------------
@@ -581,16 +609,7 @@ def authorize_degraded(ctx: _Context) -> Answer:
         return _duplicate(ctx, stored or "")
     if counted:
         degraded_accounts_note(ctx.account_id)
-    if decision.outcome == "decline":
-        _after_decline(decision_id, decision)
-    return Answer(
-        decision_id,
-        ctx.request.transaction_id,
-        decision.outcome,
-        tuple(map(str, decision.reasons)),
-        policy.version,
-        True,
-    )
+    return _answer(ctx, decision_id, decision, policy.version, degraded=True)
 
 
 # --- reversal ---------------------------------------------------------------------------------------------------
@@ -628,6 +647,12 @@ def authorization_reverse(*, transaction_id: str, client_id: int) -> Reversal:
         )
         transaction.on_commit(lambda: _reversal_release(row, counted_period))
     return Reversal(transaction_id, row.amount, False)
+
+
+def reserved_amount_give_back(row: Authorization) -> None:
+    """Take a counted amount back out of the Redis counters of the day and month it was counted in."""
+    day = row.local_day
+    _reversal_release(row, LocalPeriod(day, day.year * 10000 + day.month * 100 + day.day, day.year * 100 + day.month))
 
 
 def _reversal_release(row: Authorization, period: LocalPeriod) -> None:
@@ -739,15 +764,7 @@ def _batch_fast(client: redis.Redis, contexts: list[tuple[int, _Context]], resul
             )
             results[i] = _safely(partial(_duplicate, ctx, stored or ""))
             continue
-        if decision.outcome == "decline":
-            _after_decline(decision_id, decision)
-        results[i] = Answer(
-            decision_id,
-            ctx.request.transaction_id,
-            decision.outcome,
-            tuple(map(str, decision.reasons)),
-            res.policy.version,
-        )
+        results[i] = _answer(ctx, decision_id, decision, res.policy.version, degraded=False)
 
 
 def _record_many(decided: list[tuple[int, _Context, Decision, _Reservation, bool]]) -> dict[str, int]:

@@ -17,6 +17,9 @@ from locks.policy import CHANNELS
 
 LIMIT_KINDS = ("per_transaction", "daily", "monthly")
 SECTIONS = ("region", "time", "limits", "channels", "freeze", "cooling_off")
+# Whatever the currency: an account in a currency without bank maximums must still not store an amount
+# the compiled policy cannot encode (msgpack stops at 2**64).
+MAX_AMOUNT = 10**15
 _HHMM = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$")
 
 
@@ -106,9 +109,11 @@ class TimeSerializer(StrictSerializer):
 
 
 class LimitSetSerializer(StrictSerializer):
-    per_transaction = StrictIntegerField(min_value=0, allow_null=True, required=False, default=None)
-    daily = StrictIntegerField(min_value=0, allow_null=True, required=False, default=None)
-    monthly = StrictIntegerField(min_value=0, allow_null=True, required=False, default=None)
+    per_transaction = StrictIntegerField(
+        min_value=0, max_value=MAX_AMOUNT, allow_null=True, required=False, default=None
+    )
+    daily = StrictIntegerField(min_value=0, max_value=MAX_AMOUNT, allow_null=True, required=False, default=None)
+    monthly = StrictIntegerField(min_value=0, max_value=MAX_AMOUNT, allow_null=True, required=False, default=None)
 
 
 class LimitsSerializer(LimitSetSerializer):
@@ -135,7 +140,9 @@ class FreezeSerializer(StrictSerializer):
 
 
 class CoolingOffSerializer(StrictSerializer):
-    threshold = StrictIntegerField(min_value=1, allow_null=True, help_text="Transfers at or above it are held")
+    threshold = StrictIntegerField(
+        min_value=1, max_value=MAX_AMOUNT, allow_null=True, help_text="Transfers at or above it are held"
+    )
 
 
 class LockChangesSerializer(StrictSerializer):

@@ -202,3 +202,58 @@ def add_hot_path(result: dict[str, Any], generator: Any, request: Any, public: b
         }
     }
     return result
+
+
+WEBHOOK_DESCRIPTION = """\
+On every hold transition (released, cancelled, stopped) the security center POSTs the event to the service
+client's webhook URL, after the change commits, and retries with backoff until it gets a 2xx.
+
+Headers: `X-SC-Event` (hold.released | hold.cancelled | hold.stopped), `X-SC-Delivery` (the delivery id:
+the same id on every retry, so acknowledge duplicates idempotently), `X-SC-Timestamp` (Unix seconds) and
+`X-SC-Signature: v1=<hex>` where hex = HMAC-SHA256(webhook secret, "<X-SC-Timestamp>.<raw body>").
+Recompute it over the raw body, compare in constant time, and refuse timestamps older than 5 minutes."""
+
+
+def add_hold_webhook(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas["HoldWebhookEvent"] = {
+        "type": "object",
+        "description": WEBHOOK_DESCRIPTION,
+        "required": ["event", "delivery_id", "hold"],
+        "properties": {
+            "event": {"type": "string", "enum": ["hold.released", "hold.cancelled", "hold.stopped"]},
+            "delivery_id": {"type": "integer"},
+            "hold": {
+                "type": "object",
+                "properties": {
+                    "hold_id": {"type": "integer"},
+                    "transaction_id": {"type": "string"},
+                    "status": {"type": "string", "enum": ["released", "cancelled", "stopped"]},
+                    "amount": {"type": "integer", "description": "Minor units"},
+                    "currency": {"type": "string"},
+                    "reasons": {"type": "array", "items": {"type": "string"}},
+                    "release_at": {"type": "string", "format": "date-time"},
+                    "resolved_at": {"type": "string", "format": "date-time", "nullable": True},
+                },
+            },
+        },
+    }
+    result["x-webhooks"] = {
+        "holdTransition": {
+            "post": {
+                "summary": "A hold was released, cancelled or stopped",
+                "description": WEBHOOK_DESCRIPTION,
+                "parameters": [
+                    {"name": name, "in": "header", "required": True, "schema": {"type": "string"}}
+                    for name in ("X-SC-Event", "X-SC-Delivery", "X-SC-Timestamp", "X-SC-Signature")
+                ],
+                "requestBody": {
+                    "content": {"application/json": {"schema": {"$ref": REF.format(name="HoldWebhookEvent")}}}
+                },
+                "responses": {"2XX": {"description": "Acknowledged; anything else is retried"}},
+            }
+        }
+    }
+    info = result.setdefault("info", {})
+    info["description"] = info.get("description", "") + "\n\n## Hold webhooks\n\n" + WEBHOOK_DESCRIPTION
+    return result

@@ -43,7 +43,7 @@ def loosened_fields(old: CompiledPolicy, new: CompiledPolicy) -> list[str]:
     old_hours = time_coverage(old.time_windows)
     if old_hours != _WHOLE_WEEK:
         if old.time_zone != new.time_zone:
-            loosened.append("time_zone")
+            pass
         if time_coverage(new.time_windows) & ~old_hours:
             loosened.append("time_windows")
     for name in _POLICY_LIMITS:
@@ -119,7 +119,7 @@ def _regions_widened(old: CompiledPolicy, new: CompiledPolicy) -> bool:
         return any(_block_list_refuses_some_of(old.regions, region) for region in new.regions)
     # Block-list to block-list: an entry that left the list unblocks something, unless it is a
     # subdivision whose whole country is now blocked.
-    return any(not _is_subdivision(region) for region in old.regions - new.regions)
+    return any(not (_is_subdivision(region) and region[:2] in new.regions) for region in old.regions - new.regions)
 
 
 def _travel_widened(old: tuple[TravelWindow, ...], new: tuple[TravelWindow, ...]) -> bool:

@@ -146,7 +146,8 @@ def payee_check(*, customer: Customer, account_number: str) -> dict[str, Any]:
     """Is this counterparty on the risk list, and what should the customer do? Rate-limited."""
     _rate_limit(customer)
     severity = (
-        PayeeRiskEntry.objects.filter(counterparty=payee_hash(account_number)).values_list("severity", flat=True).first()
+        PayeeRiskEntry.objects.filter(counterparty=payee_hash(account_number))
+        .values_list("severity", flat=True)
+        .first()
     )
     return {"listed": severity is not None, "severity": severity, "advice": ADVICE[severity]}
-

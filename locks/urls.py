@@ -1,6 +1,6 @@
 from django.urls import path
 
-from locks import api, hotpath
+from locks import api, holds_api, hotpath
 
 urlpatterns = [
     path("authorizations", hotpath.authorization_create, name="authorizations"),
@@ -16,6 +16,16 @@ urlpatterns = [
         api.TravelWindowDetailView.as_view(),
         name="travel-window",
     ),
+    path("holds", holds_api.CustomerHoldListView.as_view(), name="holds"),
+    path("holds/<int:hold_id>", holds_api.CustomerHoldDetailView.as_view(), name="hold"),
+    path("holds/<int:hold_id>/cancel", holds_api.CustomerHoldCancelView.as_view(), name="hold-cancel"),
+    path(
+        "agent/customers/<str:customer_number>/holds",
+        holds_api.AgentCustomerHoldsView.as_view(),
+        name="agent-customer-holds",
+    ),
+    path("agent/holds/<int:hold_id>/stop", holds_api.AgentHoldStopView.as_view(), name="agent-hold-stop"),
+    path("service/holds/<int:hold_id>", holds_api.ServiceHoldDetailView.as_view(), name="service-hold"),
     path("payee-checks", api.PayeeCheckView.as_view(), name="payee-checks"),
     path("locks/apply", api.LocksApplyView.as_view(), name="locks-apply"),
     path("locks/presets", api.PresetView.as_view(), name="locks-presets"),

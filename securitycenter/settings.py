@@ -149,6 +149,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "locks.hotpath_schema.add_hot_path",
+        "locks.hotpath_schema.add_hold_webhook",
     ],
 }
 
@@ -263,3 +264,19 @@ AUTHORIZATION_BATCH_MAX = 500
 # API keys are cached in each process for this long: a revoked key stops working within it.
 API_KEY_CACHE_SECONDS = env.int("API_KEY_CACHE_SECONDS", default=5)
 CELERY_IMPORTS = ["locks.authorization_tasks"]
+
+# --- Cooling-off holds ----------------------------------------------------------------------------------
+COOLING_OFF_PERIOD = timedelta(seconds=env.int("COOLING_OFF_PERIOD_SECONDS", default=12 * 3600))
+HOLD_REMINDER_BEFORE = timedelta(hours=1)
+# How often beat releases due holds and retries webhooks; a minute in production, seconds in tests.
+HOLD_SWEEP_SECONDS = env.int("HOLD_SWEEP_SECONDS", default=60)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5.0)
+WEBHOOK_MAX_BACKOFF_SECONDS = 600
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "holds-release-due": {"task": "locks.hold_tasks.holds_release_due", "schedule": HOLD_SWEEP_SECONDS},
+        "holds-remind": {"task": "locks.hold_tasks.holds_remind", "schedule": HOLD_SWEEP_SECONDS},
+        "webhooks-retry": {"task": "locks.hold_tasks.webhooks_retry", "schedule": HOLD_SWEEP_SECONDS},
+    }
+)
+CELERY_IMPORTS.append("locks.hold_tasks")

@@ -2,6 +2,8 @@
 
 from django.db import models
 
+from securitycenter.fields import EncryptedTextField
+
 
 class ServiceClient(models.Model):
     class Scope(models.TextChoices):
@@ -13,6 +15,8 @@ class ServiceClient(models.Model):
     scopes = models.JSONField(default=list)
     is_active = models.BooleanField(default=True)
     webhook_url = models.URLField(blank=True)
+    # Key of the HMAC-SHA256 signature on webhooks to this client; shown once, like an API key.
+    webhook_secret = EncryptedTextField(blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

@@ -601,3 +601,18 @@ def test_schema_documents_every_locks_endpoint(session):
         operation = paths[url][method]
         assert operation.get("summary"), url
         assert "401" in operation["responses"], url
+
+
+def test_absurd_amounts_are_refused_in_a_currency_without_bank_maximums(session, django_capture_on_commit_callbacks):
+    eur = BankAccountFactory(customer=session.customer, currency="EUR")
+    for changes, field in (
+        ({"limits": {"daily": 10**30}}, "limits.daily"),
+        ({"limits": {"channels": {"atm": {"monthly": 10**20}}}}, "limits.channels.atm.monthly"),
+        ({"cooling_off": {"threshold": 10**25}}, "cooling_off.threshold"),
+    ):
+        response = session.patch({"version": 1, **changes}, account=eur)
+        assert response.status_code == 400, response.json()
+        assert [e["field"] for e in response.json()["errors"]] == [field]
+    with django_capture_on_commit_callbacks(execute=True):
+        ok = session.patch({"version": 1, "limits": {"daily": 10**15}}, account=eur)
+    assert ok.status_code == 200

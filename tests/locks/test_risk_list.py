@@ -67,7 +67,10 @@ def test_customer_checks_a_payee(session):
 
 def test_payee_check_is_rate_limited(session):
     for _ in range(PAYEE_CHECKS_PER_MINUTE):
-        assert session.client.post("/api/v1/payee-checks", {"account": "6222029999000012"}, format="json").status_code == 200
+        assert (
+            session.client.post("/api/v1/payee-checks", {"account": "6222029999000012"}, format="json").status_code
+            == 200
+        )
     refused = session.client.post("/api/v1/payee-checks", {"account": "6222029999000012"}, format="json")
     assert refused.status_code == 429
     assert refused.json()["retry_after"] > 0

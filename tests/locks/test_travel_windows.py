@@ -8,6 +8,7 @@ import pytest
 from locks.models import TravelWindow
 from locks.models.security_log import EventType, SecurityEvent
 from locks.reasons import Reason
+from locks.tasks import pending_loosenings_apply
 from tests.locks.conftest import decision_of, sign_in_again
 
 pytestmark = pytest.mark.django_db
@@ -189,3 +190,28 @@ def test_bad_windows_are_400_naming_the_field(session, change, field):
     assert field in [e["field"] for e in response.json()["errors"]], response.json()
     assert not TravelWindow.objects.exists()
     assert session.locks()["version"] == version
+
+
+def test_with_a_loosening_delay_a_window_waits_and_then_applies(home_only, would_pass, settings):
+    session = home_only
+    settings.LOOSENING_DELAY = timedelta(hours=2)
+    body = window_body(starts_in=timedelta(hours=-1), lasts=timedelta(days=3))
+    response = add_window(session, body, otp=session.otp())
+    assert response.status_code == 202, response.json()
+    pending_id = response.json()["accounts"][0]["pending"]["id"]
+    view = session.locks()
+    assert view["travel_windows"] == []
+    assert view["pending_loosenings"][0]["id"] == pending_id
+    assert view["pending_loosenings"][0]["loosens"] == ["travel_windows"]
+    assert decision_of(would_pass(country="JP"))[0] == "decline"
+
+    later = datetime.now(UTC) + timedelta(hours=2, minutes=1)
+    with mock.patch("django.utils.timezone.now", return_value=later):
+        assert pending_loosenings_apply() == 1
+        sign_in_again(session)
+        (shown,) = session.locks()["travel_windows"]
+        assert shown["regions"] == ["JP"]
+        assert decision_of(would_pass(country="JP", at=later.isoformat())) == ("approve", [])
+    window = TravelWindow.objects.get()
+    assert window.starts_at == datetime.fromisoformat(body["starts_at"])
+    assert window.ends_at == datetime.fromisoformat(body["ends_at"])
