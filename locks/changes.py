@@ -21,7 +21,13 @@ from django.utils import timezone
 from accounts.models import BankAccount, Customer
 from accounts.notifications import notification_queue
 from accounts.otp import otp_step_up_verify
-from locks.documents import document_from_row, document_merge, document_validate_limits, row_apply_document
+from locks.documents import (
+    LIMIT_KINDS,
+    document_from_row,
+    document_merge,
+    document_validate_limits,
+    row_apply_document,
+)
 from locks.loosening import loosened_fields
 from locks.models import LockSettings, PendingLoosening
 from locks.models import TravelWindow as TravelWindowRow
@@ -72,6 +78,8 @@ class Proposal:
     travel_add: TravelWindowSpec | None = None
     travel_cancel: tuple[int, ...] = ()
     event_type: EventType = EventType.LOCK_CHANGED
+    # Presets such as elderly protection must never raise a limit the customer already set lower.
+    limits_tighten_only: bool = False
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -79,7 +87,14 @@ class Proposal:
             "travel_add": self.travel_add.as_json() if self.travel_add else None,
             "travel_cancel": list(self.travel_cancel),
             "event_type": str(self.event_type),
+            "limits_tighten_only": self.limits_tighten_only,
         }
+
+    def sections(self) -> set[str]:
+        touched = set(self.changes)
+        if self.travel_add is not None or self.travel_cancel:
+            touched.add("travel_windows")
+        return touched
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "Proposal":
@@ -89,6 +104,7 @@ class Proposal:
             travel_add=TravelWindowSpec.from_json(travel) if travel else None,
             travel_cancel=tuple(data.get("travel_cancel", ())),
             event_type=EventType(data.get("event_type", EventType.LOCK_CHANGED)),
+            limits_tighten_only=bool(data.get("limits_tighten_only", False)),
         )
 
 
@@ -117,6 +133,8 @@ class ChangeOutcome:
 def _plan(account: BankAccount, row: LockSettings, proposal: Proposal, now: datetime) -> AccountChange:
     old_document = document_from_row(row)
     new_document = document_merge(old_document, proposal.changes)
+    if proposal.limits_tighten_only:
+        new_document["limits"] = limits_stricter(old_document["limits"], new_document["limits"])
     document_validate_limits(new_document, currency=account.currency)
 
     travel = list(live_travel_windows(account.pk, now=now))
@@ -140,6 +158,31 @@ def _plan(account: BankAccount, row: LockSettings, proposal: Proposal, now: date
         new_travel=new_travel,
         loosened=loosened_fields(old_policy, new_policy),
     )
+
+
+def _stricter(a: int | None, b: int | None) -> int | None:
+    if a is None:
+        return b
+    return a if b is None else min(a, b)
+
+
+def limits_stricter(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """Each limit at the lower of the two (None is no limit); channel limits of either side are kept."""
+    merged: dict[str, Any] = {**new, **{k: _stricter(old.get(k), new.get(k)) for k in LIMIT_KINDS}}
+    channels = {**old.get("channels", {}), **new.get("channels", {})}
+    merged["channels"] = {
+        ch: {
+            k: _stricter(old.get("channels", {}).get(ch, {}).get(k), new.get("channels", {}).get(ch, {}).get(k))
+            for k in LIMIT_KINDS
+        }
+        for ch in channels
+    }
+    return merged
+
+
+def _is_noop(plan: "AccountChange") -> bool:
+    same_travel = len(plan.new_travel) == len(plan.travel) and all(t.pk is not None for t in plan.new_travel)
+    return plan.new_document == plan.old_document and same_travel
 
 
 def _conflict(row: LockSettings) -> Conflict:
@@ -182,7 +225,7 @@ def lock_change(
             raise _conflict(rows[account.pk])
     plans = [_plan(account, rows[account.pk], proposal, now) for account in accounts]
 
-    loosens = any(plan.loosened for plan in plans)
+    loosens = any(plan.loosened for plan in plans if not _is_noop(plan))
     if loosens:
         # Outside the transaction below: a wrong code must count against the customer even though this
         # request fails, and a right one is used up by this request alone.
@@ -200,9 +243,11 @@ def lock_change(
                 raise _conflict(current)
         delay = settings.LOOSENING_DELAY
         outcomes = [
-            _pend(plan, proposal, actor=actor, origin=origin, effective_at=now + delay)
+            ChangeOutcome(account=plan.account, version=plan.row.version, loosened=[], applied=True)
+            if _is_noop(plan)
+            else _pend(plan, proposal, actor=actor, origin=origin, effective_at=now + delay)
             if plan.loosened and delay
-            else _apply(plan, proposal, actor=actor, origin=origin)
+            else _apply(plan, proposal, actor=actor, origin=origin, supersede=True)
             for plan in plans
         ]
         applied = [o.account.pk for o in outcomes if o.applied]
@@ -211,7 +256,11 @@ def lock_change(
     return outcomes
 
 
-def _apply(plan: AccountChange, proposal: Proposal, *, actor: Actor, origin: Origin) -> ChangeOutcome:
+def _apply(
+    plan: AccountChange, proposal: Proposal, *, actor: Actor, origin: Origin, supersede: bool = False
+) -> ChangeOutcome:
+    if supersede:
+        _supersede_pending(plan.account, proposal, actor=actor, origin=origin)
     row = plan.row
     row_apply_document(row, plan.new_document)
     row.version += 1
@@ -244,6 +293,28 @@ def _apply(plan: AccountChange, proposal: Proposal, *, actor: Actor, origin: Ori
         channels=["push", "sms"] if plan.loosened else ["push"],
     )
     return ChangeOutcome(account=plan.account, version=row.version, loosened=plan.loosened, applied=True)
+
+
+def _supersede_pending(account: BankAccount, proposal: Proposal, *, actor: Actor, origin: Origin) -> None:
+    """A newer change to a section wins over a loosening of it still waiting out the delay; otherwise the
+    delayed loosening would later undo, say, a freeze or a lowered limit the customer set meanwhile."""
+    touched = proposal.sections()
+    now = timezone.now()
+    for pending in PendingLoosening.objects.select_for_update().filter(
+        account=account, status=PendingLoosening.Status.PENDING
+    ):
+        if not touched & Proposal.from_json(pending.document).sections():
+            continue
+        pending.status = PendingLoosening.Status.SUPERSEDED
+        pending.resolved_at = now
+        pending.save(update_fields=["status", "resolved_at"])
+        security_log_record(
+            event_type=EventType.LOOSENING_CANCELLED,
+            actor=actor,
+            customer=account.customer,
+            origin=origin,
+            details={"account_id": account.pk, "pending_id": pending.pk, "why": "superseded by a newer change"},
+        )
 
 
 def _pend(

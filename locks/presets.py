@@ -38,11 +38,12 @@ def preset_proposal(
         return Proposal(changes={"time": {"windows": NIGHT_PROTECTION_WINDOWS}})
     if preset is Preset.ELDERLY_PROTECTION:
         return Proposal(
+            limits_tighten_only=True,
             changes={
                 "limits": dict(ELDERLY_LIMITS),
                 "channels": {"card_not_present": False, "quick_pay": False, "cross_border": False},
                 "cooling_off": {"threshold": ELDERLY_COOLING_OFF},
-            }
+            },
         )
     if preset is Preset.TRAVEL_MODE:
         assert regions and starts_at and ends_at, "validated by the caller"

@@ -572,3 +572,53 @@ def test_travel_window_times_are_utc_in_the_log(session):
     event = SecurityEvent.objects.get(event_type=EventType.TRAVEL_WINDOW_ADDED)
     assert event.old_value["travel_windows"] == []
     assert [w["regions"] for w in event.new_value["travel_windows"]] == [["JP"]]
+
+
+def test_an_unchanged_document_writes_nothing(session):
+    from accounts.models import Notification
+    from locks.models.security_log import SecurityEvent
+
+    body = session.locks()
+    events, notes = SecurityEvent.objects.count(), Notification.objects.count()
+    response = session.patch({"version": body["version"], "freeze": {"card_not_present": False}})
+    assert response.status_code == 200
+    assert response.json()["accounts"][0]["version"] == body["version"]
+    assert session.locks()["version"] == body["version"]
+    assert (SecurityEvent.objects.count(), Notification.objects.count()) == (events, notes)
+
+
+def test_a_newer_tightening_supersedes_a_waiting_loosening_of_the_same_section(session, settings):
+    from datetime import timedelta
+
+    from locks.changes import pending_loosening_apply
+    from locks.models import PendingLoosening
+
+    settings.LOOSENING_DELAY = timedelta(hours=1)
+    body = session.locks()
+    session.patch({"version": body["version"], "limits": {"daily": 100_000}})
+    body = session.locks()
+    waiting = session.patch({"version": body["version"], "limits": {"daily": 900_000}}, otp=session.otp())
+    assert waiting.status_code == 202
+    pending_id = waiting.json()["accounts"][0]["pending"]["id"]
+    body = session.locks()
+    assert session.patch({"version": body["version"], "limits": {"daily": 50_000}}).status_code == 200
+    assert PendingLoosening.objects.get(pk=pending_id).status == "superseded"
+    PendingLoosening.objects.filter(pk=pending_id).update(effective_at="2000-01-01T00:00:00Z")
+    assert pending_loosening_apply(pending_id=pending_id) is False
+    assert session.locks()["limits"]["daily"] == 50_000
+
+
+def test_a_tightening_of_another_section_keeps_the_waiting_loosening(session, settings):
+    from datetime import timedelta
+
+    from locks.models import PendingLoosening
+
+    settings.LOOSENING_DELAY = timedelta(hours=1)
+    body = session.locks()
+    session.patch({"version": body["version"], "channels": {"atm": False}})
+    body = session.locks()
+    waiting = session.patch({"version": body["version"], "channels": {"atm": True}}, otp=session.otp())
+    pending_id = waiting.json()["accounts"][0]["pending"]["id"]
+    body = session.locks()
+    assert session.patch({"version": body["version"], "limits": {"daily": 50_000}}).status_code == 200
+    assert PendingLoosening.objects.get(pk=pending_id).status == "pending"

@@ -78,15 +78,15 @@ def test_elderly_protection_on_all_accounts(session, would_pass):
     assert session.locks()["cooling_off_threshold"] == ELDERLY_COOLING_OFF
 
 
-def test_elderly_protection_over_a_lower_limit_is_a_loosening(session):
-    session.patch({"version": 1, "limits": {"per_transaction": 50_000}})
-    before = document(session)
-    refused = apply_preset(session, "elderly_protection")
-    assert refused.status_code == 403
-    assert document(session) == before
-    response = apply_preset(session, "elderly_protection", otp=session.otp())
-    assert response.status_code == 200
-    assert response.json()["accounts"][0]["loosened"] == ["per_transaction_limit"]
+def test_elderly_protection_keeps_a_lower_limit_the_customer_already_set(session):
+    session.patch({"version": 1, "limits": {"per_transaction": 50_000, "channels": {"atm": {"daily": 10_000}}}})
+    response = apply_preset(session, "elderly_protection")  # no OTP: it can only tighten
+    assert response.status_code == 200, response.json()
+    assert response.json()["accounts"][0]["loosened"] == []
+    limits = session.locks()["limits"]
+    assert limits["per_transaction"] == 50_000  # kept: lower than the preset's 200,000
+    assert (limits["daily"], limits["monthly"]) == (500_000, 2_000_000)
+    assert limits["channels"]["atm"]["daily"] == 10_000
 
 
 def test_student_abroad_allows_home_and_the_country_of_study(session, would_pass):
