@@ -36,6 +36,7 @@ from django.utils import timezone
 from django.utils.crypto import get_random_string
 
 from accounts.models import AuthToken, Customer, Device, LoginThrottle
+from accounts.notifications import notification_queue
 from accounts.tokens import IssuedToken, auth_token_issue, auth_token_revoke
 from locks.models.security_log import EventType
 from locks.securitylog import Actor, Origin, security_log_record
@@ -366,6 +367,14 @@ def _customer_sign_in_attempt(
             "superseded_tokens": superseded,
         },
     )
+    if new_device:
+        # A stolen password shows up as a sign-in from an unknown phone: tell the customer on both channels.
+        notification_queue(
+            customer=customer,
+            template="login_new_device",
+            params={"device_name": device.name or device.platform or device_id[:16]},
+            channels=["push", "sms"],
+        )
     return CustomerSignIn(issued=issued, customer=customer, device=device)
 
 

@@ -453,3 +453,28 @@ def test_every_sign_in_event_is_logged_without_secrets(customer, settings):
     text = stored_log_text()
     for secret in (wrong, DEFAULT_PASSWORD, session.issued.raw, unknown_login, unknown_login[1:]):
         assert secret not in text
+
+
+def test_a_sign_in_from_a_new_device_is_announced_once(db):
+    from accounts.models import Notification
+    from accounts.signin import customer_sign_in
+    from locks.securitylog import Origin
+    from tests.factories import DEFAULT_PASSWORD, CustomerFactory
+
+    customer = CustomerFactory()
+
+    def sign_in():
+        customer_sign_in(
+            login=customer.phone,
+            password=DEFAULT_PASSWORD,
+            device_id="new-phone-1",
+            device_name="Pixel",
+            platform="android",
+            origin=Origin(ip_address="203.0.113.5"),
+        )
+
+    sign_in()
+    sign_in()
+    notes = Notification.objects.filter(customer=customer, template="login_new_device")
+    assert sorted(n.channel for n in notes) == ["push", "sms"]
+    assert notes.first().params == {"device_name": "Pixel"}
