@@ -49,7 +49,7 @@ from locks.models import Authorization, LockSettings, PayeeRiskEntry
 from locks.models.security_log import EventType
 from locks.policies import POLICY_KEY, live_travel_windows, policy_compile, policy_publish
 from locks.policy import CARD_NOT_PRESENT_CHANNELS, Channel, CompiledPolicy, Transaction, Usage, policy_decode
-from locks.reasons import Reason, reasons_render
+from locks.reasons import CUSTOMER_LOCK_REASONS, Reason, reasons_render
 from locks.securitylog import Actor, security_log_record
 from securitycenter import crypto
 from securitycenter.redis import redis_client
@@ -381,36 +381,42 @@ RETURNING id
 """
 
 
+def _insert_params(
+    ctx: _Context, decision: Decision, policy_version: int, day: Any, counted: bool, degraded: bool, now: datetime
+) -> list[Any]:
+    """The values of one `_INSERT_SQL` row, in its column order."""
+    r = ctx.request
+    return [
+        r.transaction_id,
+        ctx.client_id,
+        ctx.account_id,
+        ctx.hash,
+        decision.outcome,
+        msgspec.json.encode([str(x) for x in decision.reasons]).decode(),
+        policy_version,
+        r.amount,
+        r.currency,
+        r.channel,
+        r.country,
+        r.subdivision or "",
+        r.mcc or "",
+        ctx.counterparty,
+        r.initiated_at,
+        day,
+        counted,
+        degraded,
+        now,
+    ]
+
+
 def _record(
     ctx: _Context, decision: Decision, *, policy_version: int, day: Any, counted: bool, degraded: bool
 ) -> int | None:
     """Insert the durable record; None if this transaction id was already recorded (a duplicate)."""
-    reasons = [str(r) for r in decision.reasons]
-    r = ctx.request
     with connection.cursor() as cursor:
         cursor.execute(
             _INSERT_SQL,
-            [
-                r.transaction_id,
-                ctx.client_id,
-                ctx.account_id,
-                ctx.hash,
-                decision.outcome,
-                msgspec.json.encode(reasons).decode(),
-                policy_version,
-                r.amount,
-                r.currency,
-                r.channel,
-                r.country,
-                r.subdivision or "",
-                r.mcc or "",
-                ctx.counterparty,
-                r.initiated_at,
-                day,
-                counted,
-                degraded,
-                datetime.now(UTC),
-            ],
+            _insert_params(ctx, decision, policy_version, day, counted, degraded, datetime.now(UTC)),
         )
         row = cursor.fetchone()
     return row[0] if row else None
@@ -474,24 +480,6 @@ def _after_decline(authorization_id: int, decision: Decision) -> None:
             authorization_decline_record.delay(authorization_id)
         except Exception:  # noqa: BLE001 - the broker may be down; the sweep picks unlogged declines up
             logger.warning("could not enqueue decline record for authorization %s", authorization_id)
-
-
-CUSTOMER_LOCK_REASONS: Final = frozenset(
-    {
-        Reason.ACCOUNT_FROZEN,
-        Reason.CARD_NOT_PRESENT_FROZEN,
-        Reason.CHANNEL_OFF,
-        Reason.CROSS_BORDER_OFF,
-        Reason.REGION_NOT_ALLOWED,
-        Reason.OUTSIDE_ALLOWED_TIME,
-        Reason.OVER_PER_TRANSACTION_LIMIT,
-        Reason.OVER_DAILY_LIMIT,
-        Reason.OVER_MONTHLY_LIMIT,
-        Reason.OVER_CHANNEL_PER_TRANSACTION_LIMIT,
-        Reason.OVER_CHANNEL_DAILY_LIMIT,
-        Reason.OVER_CHANNEL_MONTHLY_LIMIT,
-    }
-)
 
 
 def authorize(*, request: AuthorizationRequest, client_id: int) -> Answer:
@@ -779,27 +767,7 @@ def _record_many(decided: list[tuple[int, _Context, Decision, _Reservation, bool
         if r.transaction_id in seen:  # the same id twice in one batch: the second is a duplicate
             continue
         seen.add(r.transaction_id)
-        params += [
-            r.transaction_id,
-            ctx.client_id,
-            ctx.account_id,
-            ctx.hash,
-            decision.outcome,
-            msgspec.json.encode([str(x) for x in decision.reasons]).decode(),
-            res.policy.version,
-            r.amount,
-            r.currency,
-            r.channel,
-            r.country,
-            r.subdivision or "",
-            r.mcc or "",
-            ctx.counterparty,
-            r.initiated_at,
-            res.period.day,
-            counted,
-            False,
-            now,
-        ]
+        params += _insert_params(ctx, decision, res.policy.version, res.period.day, counted, False, now)
         rows += 1
     values = ", ".join([row_sql] * rows)
     sql = f"{columns} VALUES {values} ON CONFLICT (transaction_id) DO NOTHING RETURNING id, transaction_id"
