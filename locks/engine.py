@@ -1,14 +1,13 @@
 """The authorization decision: compiled policy + transaction + usage so far → decision with reasons.
 
 Pure and deterministic: no Django, no I/O, no clock (the transaction carries its own time). It runs for
-every payment, so the common path allocates nothing but the reasons list, and local time is computed
-with integer arithmetic from a cached UTC offset instead of building datetimes.
+every payment, so an approval builds no reasons and returns the shared APPROVED decision, and the local
+weekday and minute for time locks come from a per-zone cache keyed by UTC minute instead of datetimes.
 
 Every applicable reason is collected, so the app can explain everything at once. Outcome precedence is
 decline > review > hold > approve; reasons are ordered declines first, then the review or hold reasons.
 """
 
-from collections.abc import Callable
 from datetime import datetime, tzinfo
 from typing import Final, Literal
 
@@ -70,60 +69,60 @@ _NEW_PAYEE_COOLING_OFF: Final = Reason.NEW_PAYEE_COOLING_OFF
 
 
 def decide(policy: CompiledPolicy, txn: Transaction, usage: Usage) -> Decision:
-    reasons: list[Reason] = []
-    add = reasons.append
+    # Reasons accumulate in a tuple: an approval, the common case, allocates nothing at all.
+    reasons: tuple[Reason, ...] = ()
     channel = txn.channel
     amount = txn.amount
 
     if policy.freeze_all_outgoing:
-        add(_ACCOUNT_FROZEN)
+        reasons += (_ACCOUNT_FROZEN,)
     if policy.freeze_card_not_present and channel in CARD_NOT_PRESENT_CHANNELS:
-        add(_CARD_NOT_PRESENT_FROZEN)
+        reasons += (_CARD_NOT_PRESENT_FROZEN,)
     payee_risk = usage.payee_risk
     if payee_risk == "high":
-        add(_PAYEE_HIGH_RISK)
+        reasons += (_PAYEE_HIGH_RISK,)
 
     channels_off = policy.channels_off
     cross_border_off = False
     if channels_off:
         if channel in channels_off and channel != CROSS_BORDER:
-            add(_CHANNEL_OFF)
+            reasons += (_CHANNEL_OFF,)
         # Cross-border is both a channel and a property of any payment outside the home country.
         cross_border_off = CROSS_BORDER in channels_off and (
             channel == CROSS_BORDER or txn.country != policy.home_country
         )
     region_mode = policy.region_mode
     if cross_border_off or region_mode != "any":
-        _check_region(policy, txn, cross_border_off, region_mode, add)
+        reasons += _region_reasons(policy, txn, cross_border_off, region_mode)
 
     if policy.time_windows and not _within_time_windows(policy, txn.initiated_at):
-        add(_OUTSIDE_ALLOWED_TIME)
+        reasons += (_OUTSIDE_ALLOWED_TIME,)
 
     if txn.currency != policy.currency:
         # Limits are amounts in the account's currency: comparing another currency's amount is meaningless.
-        add(_CURRENCY_MISMATCH)
+        reasons += (_CURRENCY_MISMATCH,)
     else:
         limit = policy.per_transaction_limit
         if limit is not None and amount > limit:
-            add(_OVER_PER_TRANSACTION_LIMIT)
+            reasons += (_OVER_PER_TRANSACTION_LIMIT,)
         limit = policy.daily_limit
         if limit is not None and usage.spent_today + amount > limit:
-            add(_OVER_DAILY_LIMIT)
+            reasons += (_OVER_DAILY_LIMIT,)
         limit = policy.monthly_limit
         if limit is not None and usage.spent_this_month + amount > limit:
-            add(_OVER_MONTHLY_LIMIT)
+            reasons += (_OVER_MONTHLY_LIMIT,)
         if policy.channel_limits:
             for channel_limits in policy.channel_limits:
                 if channel_limits.channel == channel:
                     limit = channel_limits.per_transaction
                     if limit is not None and amount > limit:
-                        add(_OVER_CHANNEL_PER_TRANSACTION_LIMIT)
+                        reasons += (_OVER_CHANNEL_PER_TRANSACTION_LIMIT,)
                     limit = channel_limits.daily
                     if limit is not None and usage.channel_spent_today + amount > limit:
-                        add(_OVER_CHANNEL_DAILY_LIMIT)
+                        reasons += (_OVER_CHANNEL_DAILY_LIMIT,)
                     limit = channel_limits.monthly
                     if limit is not None and usage.channel_spent_this_month + amount > limit:
-                        add(_OVER_CHANNEL_MONTHLY_LIMIT)
+                        reasons += (_OVER_CHANNEL_MONTHLY_LIMIT,)
                     break
 
     declined = bool(reasons)
@@ -132,32 +131,28 @@ def decide(policy: CompiledPolicy, txn: Transaction, usage: Usage) -> Decision:
     if payee_risk == "medium":
         # A person checks a risky card payment at once; a risky transfer waits out the cooling-off period,
         # during which the customer, the family or the bank can stop it.
-        add(_PAYEE_MEDIUM_RISK)
+        reasons += (_PAYEE_MEDIUM_RISK,)
         softer = HOLD if transfer else REVIEW
     if transfer:
         threshold = policy.cooling_off_threshold
         if threshold is not None and amount >= threshold:
-            add(_COOLING_OFF)
+            reasons += (_COOLING_OFF,)
             if softer == APPROVE:
                 softer = HOLD
         threshold = policy.cooling_off_new_payee_threshold
         if threshold is not None and amount >= threshold and not usage.payee_known:
-            add(_NEW_PAYEE_COOLING_OFF)
+            reasons += (_NEW_PAYEE_COOLING_OFF,)
             if softer == APPROVE:
                 softer = HOLD
 
     if not reasons:
         return APPROVED
-    return Decision(DECLINE if declined else softer, tuple(reasons))
+    return Decision(DECLINE if declined else softer, reasons)
 
 
-def _check_region(
-    policy: CompiledPolicy,
-    txn: Transaction,
-    cross_border_off: bool,
-    region_mode: str,
-    add: Callable[[Reason], None],
-) -> None:
+def _region_reasons(
+    policy: CompiledPolicy, txn: Transaction, cross_border_off: bool, region_mode: str
+) -> tuple[Reason, ...]:
     country = txn.country
     subdivision = txn.subdivision
     if subdivision is not None and not (
@@ -171,16 +166,18 @@ def _check_region(
     elif region_mode == "block":
         regions = policy.regions
         region_refused = country in regions or (subdivision is not None and subdivision in regions)
-    if (
-        (region_refused or cross_border_off)
-        and policy.travel_windows
-        and _travel_covers(policy.travel_windows, country, subdivision, txn.initiated_at)
-    ):
-        return
-    if cross_border_off:
-        add(_CROSS_BORDER_OFF)
-    if region_refused:
-        add(_REGION_NOT_ALLOWED)
+    if not (region_refused or cross_border_off):
+        return ()
+    if policy.travel_windows and _travel_covers(policy.travel_windows, country, subdivision, txn.initiated_at):
+        return ()
+    if not cross_border_off:
+        return _REGION_ONLY
+    return _CROSS_BORDER_AND_REGION if region_refused else _CROSS_BORDER_ONLY
+
+
+_REGION_ONLY: Final = (_REGION_NOT_ALLOWED,)
+_CROSS_BORDER_ONLY: Final = (_CROSS_BORDER_OFF,)
+_CROSS_BORDER_AND_REGION: Final = (_CROSS_BORDER_OFF, _REGION_NOT_ALLOWED)
 
 
 def _travel_covers(windows: tuple[TravelWindow, ...], country: str, subdivision: str | None, now: float) -> bool:
@@ -193,7 +190,10 @@ def _travel_covers(windows: tuple[TravelWindow, ...], country: str, subdivision:
 
 
 def _within_time_windows(policy: CompiledPolicy, now: float) -> bool:
-    weekday, minute = local_weekday_minute(policy.time_zone, now)
+    # local_weekday_minute, inlined for its cache hit: this runs for every policy with a time lock.
+    by_minute = _local_by_zone.get(policy.time_zone)
+    local = None if by_minute is None else by_minute.get(now // 60)
+    weekday, minute = local if local is not None else _local_weekday_minute_compute(policy.time_zone, int(now))
     for window in policy.time_windows:
         start = window.start_minute
         end = window.end_minute

@@ -43,7 +43,7 @@ def loosened_fields(old: CompiledPolicy, new: CompiledPolicy) -> list[str]:
     old_hours = time_coverage(old.time_windows)
     if old_hours != _WHOLE_WEEK:
         if old.time_zone != new.time_zone:
-            pass
+            loosened.append("time_zone")
         if time_coverage(new.time_windows) & ~old_hours:
             loosened.append("time_windows")
     for name in _POLICY_LIMITS:

@@ -256,9 +256,9 @@ class CompiledPolicy(
 
 # msgspec omits a default only when the value is the default object itself, so interning must map equal
 # values to the defaults.
-for _default in CompiledPolicy.__struct_defaults__:
-    if isinstance(_default, str):
-        _interned_strs[_default] = _default
+for _field in msgspec.structs.fields(CompiledPolicy):
+    if isinstance(_field.default, str):
+        _interned_strs[_field.default] = _field.default
 
 
 class Transaction(msgspec.Struct, frozen=True, gc=False):

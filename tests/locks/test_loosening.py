@@ -17,11 +17,14 @@ from locks.policy import (
     ChannelLimits,
     CompiledPolicy,
     TimeWindow,
+    Transaction,
     TravelWindow,
+    Usage,
     policy_decode,
     policy_encode,
     zone_info,
 )
+from locks.reasons import Reason
 from tests.locks.test_policy import (
     COUNTRIES,
     EDGE_MINUTES,
@@ -161,19 +164,23 @@ def edit_toggle_freeze(draw: Draw, policy: CompiledPolicy) -> CompiledPolicy:
     return replace(policy, **{name: not getattr(policy, name)})
 
 
+# The subtle parts (regions, travel, time) are edited three times as often as the plain comparisons.
+SUBTLE_EDITS = [
+    edit_toggle_region,
+    edit_region_mode,
+    edit_region_entry_scope,
+    edit_time_windows,
+    edit_time_zone,
+    edit_travel_windows,
+    edit_home_country,
+]
 EDITS = [
     edit_replace_field,
     edit_nudge_limit,
     edit_channel_limits,
     edit_toggle_channel,
-    edit_toggle_region,
-    edit_region_mode,
-    edit_time_windows,
-    edit_travel_windows,
     edit_toggle_freeze,
-    edit_time_zone,
-    edit_home_country,
-    edit_region_entry_scope,
+    *SUBTLE_EDITS * 3,
 ]
 
 
@@ -553,3 +560,103 @@ def test_the_same_hours_written_differently_are_not_a_loosening():
 
     assert not is_loosening(one, two)
     assert not is_loosening(two, one)
+
+
+# --- exactness of the subtle parts -----------------------------------------------------------------
+# Region, travel and time comparisons are exact, not just safe: checked here against the engine itself
+# over every place and every moment that can make a difference.
+
+FAMILY = ["CN", "CN-AH", "CN-BJ", "JP", "JP-13"]
+# "DE" is named by no list: every allow-list refuses it and every block-list lets it through.
+EVERY_PLACE = [("CN", None), ("CN", "CN-AH"), ("CN", "CN-BJ"), ("CN", "CN-YN"), ("JP", None), ("JP", "JP-13")]
+EVERY_PLACE += [("JP", "JP-01"), ("DE", None), ("DE", "DE-BE"), ("CN", "JP-13")]
+family_regions = st.frozensets(st.sampled_from(FAMILY), max_size=4)
+BASE = T_START
+
+
+def place_refused(policy: CompiledPolicy, country: str, subdivision: str | None, moment: int) -> bool:
+    transaction = Transaction(
+        transaction_id="t",
+        account_id=1,
+        amount=1,
+        currency="CNY",
+        channel="pos",
+        country=country,
+        subdivision=subdivision,
+        initiated_at=moment,
+    )
+    return Reason.REGION_NOT_ALLOWED in decide(policy, transaction, Usage()).reasons
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    old=st.tuples(st.sampled_from(["any", "allow", "block"]), family_regions),
+    new=st.tuples(st.sampled_from(["any", "allow", "block"]), family_regions),
+)
+def test_region_comparison_is_exact(old, new):
+    before = CompiledPolicy(account_id=1, version=1, region_mode=old[0], regions=old[1])
+    after = CompiledPolicy(account_id=1, version=2, region_mode=new[0], regions=new[1])
+
+    lets_through = any(
+        place_refused(before, *place, BASE) and not place_refused(after, *place, BASE) for place in EVERY_PLACE
+    )
+
+    assert ("regions" in loosened_fields(before, after)) is lets_through
+
+
+family_travel = st.builds(
+    lambda regions, start, length: TravelWindow(regions=regions, starts_at=BASE + start, ends_at=BASE + start + length),
+    st.frozensets(st.sampled_from(FAMILY), min_size=1, max_size=2),
+    st.sampled_from([0, 100, 199, 200, 201, 300]),
+    st.sampled_from([1, 99, 100, 101, 200]),
+)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(old=st.lists(family_travel, max_size=3), new=st.lists(family_travel, max_size=3))
+def test_travel_window_comparison_is_exact(old, new):
+    # An empty allow-list refuses everywhere, so only travel windows let a payment through.
+    before = CompiledPolicy(account_id=1, version=1, region_mode="allow", travel_windows=tuple(old))
+    after = CompiledPolicy(account_id=1, version=2, region_mode="allow", travel_windows=tuple(new))
+    edges = {edge + delta for window in old + new for edge in (window.starts_at, window.ends_at) for delta in (-1, 0)}
+
+    lets_through = any(
+        place_refused(before, *place, moment) and not place_refused(after, *place, moment)
+        for place in EVERY_PLACE
+        for moment in edges
+    )
+
+    assert ("travel_windows" in loosened_fields(before, after)) is lets_through
+
+
+WEEK_MINUTES = range(MINUTES_PER_WEEK)
+MONDAY_UTC = int(datetime(2024, 3, 4, tzinfo=zone_info("UTC")).timestamp())
+
+
+def minutes_allowed(policy: CompiledPolicy) -> set[int]:
+    refused = Reason.OUTSIDE_ALLOWED_TIME
+    allowed = set()
+    for minute in WEEK_MINUTES:
+        transaction = Transaction(
+            transaction_id="t",
+            account_id=1,
+            amount=1,
+            currency="CNY",
+            channel="pos",
+            country="CN",
+            initiated_at=MONDAY_UTC + minute * 60,
+        )
+        if refused not in decide(policy, transaction, Usage()).reasons:
+            allowed.add(minute)
+    return allowed
+
+
+@settings(max_examples=200, deadline=None)
+@given(old=st.lists(time_windows(), max_size=2), new=st.lists(time_windows(), max_size=2))
+def test_time_window_comparison_is_exact(old, new):
+    before = CompiledPolicy(account_id=1, version=1, time_zone="UTC", time_windows=tuple(old))
+    after = CompiledPolicy(account_id=1, version=2, time_zone="UTC", time_windows=tuple(new))
+
+    assert time_coverage(before.time_windows) == sum(1 << minute for minute in minutes_allowed(before))
+    lets_through = bool(minutes_allowed(after) - minutes_allowed(before))
+    assert ("time_windows" in loosened_fields(before, after)) is lets_through
