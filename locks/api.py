@@ -23,7 +23,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import Customer
+from accounts.models import BankAccount, Customer
 from accounts.otp import otp_code_from_request
 from accounts.permissions import IsCustomer
 from locks.changes import ChangeOutcome, Proposal, TravelWindowSpec, lock_change, pending_loosening_cancel
@@ -133,6 +133,25 @@ CHANGE_RESPONSES: dict[Any, Any] = {
 }
 
 
+def _change(
+    request: Request,
+    customer: Customer,
+    accounts: list[BankAccount],
+    proposal: Proposal,
+    expected_versions: dict[int, int] | None = None,
+) -> Response:
+    """Run one change through `lock_change` with the request's origin and OTP, and render the outcome."""
+    outcomes = lock_change(
+        customer=customer,
+        accounts=accounts,
+        proposal=proposal,
+        origin=Origin.from_request(request),
+        otp=otp_code_from_request(request),
+        expected_versions=expected_versions,
+    )
+    return _outcomes_response(outcomes)
+
+
 class AccountListView(APIView):
     permission_classes = [IsCustomer]
 
@@ -191,15 +210,13 @@ class AccountLocksView(APIView):
         data = LockPatchSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         changes = {k: v for k, v in data.validated_data.items() if k not in ("version", "otp")}
-        outcomes = lock_change(
-            customer=customer,
-            accounts=[account],
-            proposal=Proposal(changes=changes),
-            origin=Origin.from_request(request),
-            otp=otp_code_from_request(request),
+        return _change(
+            request,
+            customer,
+            [account],
+            Proposal(changes=changes),
             expected_versions={account.pk: data.validated_data["version"]},
         )
-        return _outcomes_response(outcomes)
 
 
 class ApplyToAccountsSerializer(StrictSerializer):
@@ -223,14 +240,7 @@ class LocksApplyView(APIView):
         data = ApplyToAccountsSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         accounts = customer_accounts_pick(customer=customer, account_ids=data.validated_data["accounts"])
-        outcomes = lock_change(
-            customer=customer,
-            accounts=accounts,
-            proposal=Proposal(changes=data.validated_data["changes"]),
-            origin=Origin.from_request(request),
-            otp=otp_code_from_request(request),
-        )
-        return _outcomes_response(outcomes)
+        return _change(request, customer, accounts, Proposal(changes=data.validated_data["changes"]))
 
 
 class FreezeCommandSerializer(StrictSerializer):
@@ -251,14 +261,7 @@ def _freeze_change(request: Request, *, freeze: bool) -> Response:
         changes={"freeze": {data.validated_data["scope"]: freeze}},
         event_type=EventType.FREEZE_PLACED if freeze else EventType.FREEZE_LIFTED,
     )
-    outcomes = lock_change(
-        customer=customer,
-        accounts=accounts,
-        proposal=proposal,
-        origin=Origin.from_request(request),
-        otp=otp_code_from_request(request),
-    )
-    return _outcomes_response(outcomes)
+    return _change(request, customer, accounts, proposal)
 
 
 class FreezeView(APIView):
@@ -325,17 +328,15 @@ class TravelWindowsView(APIView):
         data = TravelWindowCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        outcomes = lock_change(
-            customer=customer,
-            accounts=[account],
-            proposal=Proposal(
+        return _change(
+            request,
+            customer,
+            [account],
+            Proposal(
                 travel_add=TravelWindowSpec(regions=v["regions"], starts_at=v["starts_at"], ends_at=v["ends_at"]),
                 event_type=EventType.TRAVEL_WINDOW_ADDED,
             ),
-            origin=Origin.from_request(request),
-            otp=otp_code_from_request(request),
         )
-        return _outcomes_response(outcomes)
 
 
 class TravelWindowDetailView(APIView):
@@ -348,13 +349,8 @@ class TravelWindowDetailView(APIView):
         # A window that lapsed or was ended is as absent as one that never existed.
         if not live_travel_windows(account.pk).filter(pk=window_id).exists():
             raise Http404("No such active travel window.")
-        outcomes = lock_change(
-            customer=customer,
-            accounts=[account],
-            proposal=Proposal(travel_cancel=(window_id,), event_type=EventType.TRAVEL_WINDOW_REMOVED),
-            origin=Origin.from_request(request),
-        )
-        return _outcomes_response(outcomes)
+        proposal = Proposal(travel_cancel=(window_id,), event_type=EventType.TRAVEL_WINDOW_REMOVED)
+        return _change(request, customer, [account], proposal)
 
 
 class PresetSerializer(StrictSerializer):
@@ -408,14 +404,7 @@ class PresetView(APIView):
             starts_at=v.get("starts_at"),
             ends_at=v.get("ends_at"),
         )
-        outcomes = lock_change(
-            customer=customer,
-            accounts=accounts,
-            proposal=proposal,
-            origin=Origin.from_request(request),
-            otp=otp_code_from_request(request),
-        )
-        return _outcomes_response(outcomes)
+        return _change(request, customer, accounts, proposal)
 
 
 class PendingLooseningCancelView(APIView):
