@@ -92,7 +92,10 @@ def hold_place(*, authorization_id: int, release_at: datetime | None = None) -> 
 def _transition(
     *, hold_id: int, to: Hold.Status, actor: Actor, origin: Origin, only_if: dict[str, Any], stop_reason: str = ""
 ) -> Hold | None:
-    """Move one hold from `held` to `to` if `only_if` holds; None when another transition won."""
+    """Move one hold from `held` to `to` if `only_if` holds; None when another transition won.
+
+    `only_if` names columns of the hold only, never a join (see hold_cancel): PostgreSQL re-checks the
+    conditions on the hold's row after waiting for a concurrent transition, and only those."""
     now = timezone.now()
     with transaction.atomic():
         changed = Hold.objects.filter(pk=hold_id, status=Hold.Status.HELD, **only_if).update(
@@ -153,16 +156,25 @@ def hold_release(*, hold_id: int) -> bool:
 
 
 def holds_release_due(*, limit: int = 500) -> int:
-    """Release due holds; workers running this at once skip each other's rows instead of waiting."""
+    """Release due holds, oldest first; workers running this at once skip each other's rows instead of waiting.
+
+    One short transaction per hold: a release appends to the customer's security-log chain under its head
+    lock, and one transaction for the whole batch kept every customer in it waiting (a hold placed by an
+    authorization, a cancel) until the last hold was released; two overlapping sweeps could deadlock on two
+    customers' heads, and a killed worker took the whole batch's work with it.
+    """
     released = 0
-    with transaction.atomic():
-        due = list(
-            Hold.objects.select_for_update(skip_locked=True)
-            .filter(status=Hold.Status.HELD, release_at__lte=timezone.now())
-            .order_by("release_at")
-            .values_list("pk", flat=True)[:limit]
-        )
-        for hold_id in due:
+    for _ in range(limit):
+        with transaction.atomic():
+            hold_id = (
+                Hold.objects.select_for_update(skip_locked=True)
+                .filter(status=Hold.Status.HELD, release_at__lte=timezone.now())
+                .order_by("release_at")
+                .values_list("pk", flat=True)
+                .first()
+            )
+            if hold_id is None:
+                break
             released += hold_release(hold_id=hold_id)
     return released
 
@@ -172,12 +184,15 @@ def hold_cancel(*, customer: Customer, hold_id: int, origin: Origin) -> Hold:
     hold = Hold.objects.filter(pk=hold_id, account__customer=customer).first()
     if hold is None:
         raise Hold.DoesNotExist
+    # Only columns of the hold itself in `only_if`: a condition through a join (account__customer) makes
+    # Django write `WHERE id IN (SELECT … WHERE status = 'held')`, which PostgreSQL does not re-check
+    # against a release committed while this UPDATE waited for the row, so the cancel overwrote it.
     changed = _transition(
         hold_id=hold_id,
         to=Hold.Status.CANCELLED,
         actor=Actor.customer(customer),
         origin=origin,
-        only_if={"account__customer": customer},
+        only_if={"account_id": hold.account_id},
     )
     return changed or _not_held(hold_id)
 
@@ -256,7 +271,8 @@ def webhook_queue(*, hold: Hold, event: str) -> WebhookDelivery | None:
         hold=hold,
         event=event,
         payload={"event": event, "hold": hold_payload(hold)},
-        next_attempt_at=timezone.now(),
+        # The message sent on commit is the first attempt; `webhooks_due` steps in only if it is lost.
+        next_attempt_at=timezone.now() + settings.WEBHOOK_REQUEUE_AFTER,
     )
     from locks.hold_tasks import webhook_deliver
 
@@ -278,8 +294,10 @@ def _backoff(attempts: int) -> timedelta:
 def webhook_send(*, delivery_id: int) -> bool:
     """Try one delivery; True when acknowledged. Two workers never post the same delivery at once."""
     with transaction.atomic():
+        # Lock the delivery row only: locking the joined client row too would skip every other delivery to
+        # that client and block the client's authorizations (their FK check) while this POST is in flight.
         delivery = (
-            WebhookDelivery.objects.select_for_update(skip_locked=True)
+            WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("client")
             .filter(pk=delivery_id, status=WebhookDelivery.Status.PENDING)
             .first()
@@ -332,8 +350,16 @@ def webhook_send(*, delivery_id: int) -> bool:
 
 
 def webhooks_due(*, limit: int = 500) -> list[int]:
-    return list(
-        WebhookDelivery.objects.filter(
-            status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=timezone.now()
-        ).values_list("pk", flat=True)[:limit]
-    )
+    """Pending deliveries to send (again), each claimed for WEBHOOK_REQUEUE_AFTER: without the claim every
+    sweep queued another message for a delivery whose message was merely waiting in a busy broker, and the
+    queue grew faster than the worker could empty it."""
+    now = timezone.now()
+    with transaction.atomic():
+        due = list(
+            WebhookDelivery.objects.select_for_update(skip_locked=True)
+            .filter(status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now)
+            .order_by("next_attempt_at")
+            .values_list("pk", flat=True)[:limit]
+        )
+        WebhookDelivery.objects.filter(pk__in=due).update(next_attempt_at=now + settings.WEBHOOK_REQUEUE_AFTER)
+    return due

@@ -11,6 +11,7 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -272,6 +273,15 @@ HOLD_REMINDER_BEFORE = timedelta(hours=1)
 HOLD_SWEEP_SECONDS = env.int("HOLD_SWEEP_SECONDS", default=60)
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5.0)
 WEBHOOK_MAX_BACKOFF_SECONDS = 600
+# How long a pending delivery's queued message may take before the sweep queues another (a lost message).
+WEBHOOK_REQUEUE_AFTER = timedelta(seconds=env.int("WEBHOOK_REQUEUE_SECONDS", default=60))
+# Hold work has queues of its own, which the worker serves in turn with the default one: a backlog of
+# notifications must not delay a release, and a payment core that times out must not delay the sweep.
+CELERY_TASK_QUEUES = [Queue("celery"), Queue("holds"), Queue("webhooks")]
+CELERY_TASK_ROUTES = {
+    "locks.hold_tasks.webhook_deliver": {"queue": "webhooks"},
+    "locks.hold_tasks.*": {"queue": "holds"},
+}
 CELERY_BEAT_SCHEDULE.update(
     {
         "holds-release-due": {"task": "locks.hold_tasks.holds_release_due", "schedule": HOLD_SWEEP_SECONDS},
