@@ -19,7 +19,7 @@ from locks.securitylog import Actor, Origin, security_log_record
 from securitycenter.errors import problem_responses
 
 
-class HoldSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class HoldSerializer(serializers.ModelSerializer):
     transaction_id = serializers.CharField(source="authorization.transaction_id")
     account = serializers.CharField(source="account.masked_number", help_text="Masked account or card number")
     can_cancel = serializers.SerializerMethodField()
