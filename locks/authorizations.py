@@ -46,7 +46,7 @@ from locks.counters import (
     usage_rebuild,
 )
 from locks.engine import Decision, decide
-from locks.models import Authorization, LockSettings, PayeeRiskEntry
+from locks.models import Authorization, Hold, LockSettings, PayeeRiskEntry
 from locks.models.security_log import EventType
 from locks.policies import POLICY_KEY, live_travel_windows, policy_compile, policy_publish
 from locks.policy import CARD_NOT_PRESENT_CHANNELS, Channel, CompiledPolicy, Transaction, Usage, policy_decode
@@ -679,7 +679,20 @@ class Reversal:
 
 
 def authorization_reverse(*, transaction_id: str, client_id: int) -> Reversal:
-    """Give a counted amount back to the counters, once however often it is called."""
+    """Give a counted amount back to the counters, once however often it is called.
+
+    A transfer still held never leaves once the payment core gives up on it: its hold is withdrawn
+    (cancelled, by the service), which gives the amount back and tells the payment core by webhook.
+    """
+    from locks.holds import hold_withdraw
+
+    held = (
+        Hold.objects.filter(authorization__transaction_id=transaction_id, client_id=client_id, status=Hold.Status.HELD)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if held is not None and (withdrawn := hold_withdraw(hold_id=held, client_id=client_id)) is not None:
+        return Reversal(transaction_id, withdrawn.amount, False)
     now = timezone.now()
     with transaction.atomic():
         row = (
@@ -696,12 +709,7 @@ def authorization_reverse(*, transaction_id: str, client_id: int) -> Reversal:
             return Reversal(transaction_id, 0, row.reversed_at is not None)
         row.reversed_at = now
         row.save(update_fields=["reversed_at"])
-        counted_period = LocalPeriod(
-            day=row.local_day,
-            day_key=row.local_day.year * 10000 + row.local_day.month * 100 + row.local_day.day,
-            month_key=row.local_day.year * 100 + row.local_day.month,
-        )
-        transaction.on_commit(lambda: _reversal_release(row, counted_period))
+        transaction.on_commit(partial(reserved_amount_give_back, row))
     return Reversal(transaction_id, row.amount, False)
 
 

@@ -29,7 +29,7 @@ from accounts.models import Customer
 from accounts.notification_templates import amount_display, time_display
 from accounts.notifications import notification_queue
 from locks.models import Authorization, Hold, WebhookAttempt, WebhookDelivery
-from locks.models.security_log import EventType
+from locks.models.security_log import ActorType, EventType
 from locks.securitylog import Actor, Origin, security_log_record
 
 logger = logging.getLogger(__name__)
@@ -205,6 +205,18 @@ def hold_stop(*, agent: Any, hold_id: int, reason: str, origin: Origin) -> Hold:
         hold_id=hold_id, to=Hold.Status.STOPPED, actor=Actor.agent(agent), origin=origin, only_if={}, stop_reason=reason
     )
     return changed or _not_held(hold_id)
+
+
+def hold_withdraw(*, hold_id: int, client_id: int) -> Hold | None:
+    """The payment core reversed a held transfer: cancel the hold; None if it is no longer held."""
+    return _transition(
+        hold_id=hold_id,
+        to=Hold.Status.CANCELLED,
+        actor=Actor(ActorType.SERVICE, str(client_id)),
+        origin=Origin(),
+        only_if={"client_id": client_id},
+        stop_reason="reversed by the payment core",
+    )
 
 
 def _not_held(hold_id: int) -> Hold:

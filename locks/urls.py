@@ -2,11 +2,16 @@ from django.urls import path
 
 from locks import api, holds_api, hotpath
 
-urlpatterns = [
+# The payment core's endpoints, included first by the root URLconf: resolution walks patterns in order and
+# these take almost every request the service gets.
+hot_path_urlpatterns = [
     path("authorizations", hotpath.authorization_create, name="authorizations"),
     path("authorizations/batch", hotpath.authorization_batch, name="authorizations-batch"),
     path("authorizations/<str:transaction_id>", hotpath.authorization_detail, name="authorization"),
     path("authorizations/<str:transaction_id>/reversal", hotpath.authorization_reversal, name="authorization-reversal"),
+]
+
+urlpatterns = [
     path("accounts", api.AccountListView.as_view(), name="accounts"),
     path("accounts/<int:account_id>/locks", api.AccountLocksView.as_view(), name="account-locks"),
     path("accounts/<int:account_id>/locks/check", api.WouldPassView.as_view(), name="account-would-pass"),

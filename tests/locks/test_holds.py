@@ -301,3 +301,22 @@ def test_parallel_sweeps_release_each_due_hold_exactly_once():
     assert sum(counts) == 120
     assert Hold.objects.filter(status="released").count() == 120
     assert SecurityEvent.objects.filter(event_type=EventType.HOLD_RELEASED).count() == 120
+
+
+def test_reversing_a_held_transfer_withdraws_the_hold_once(core, account, django_capture_on_commit_callbacks):
+    answer = transfer(account)
+    hold_id = answer["hold"]["id"]
+    path = f"/api/v1/authorizations/{answer['transaction_id']}/reversal"
+    with django_capture_on_commit_callbacks(execute=True):
+        first = Client().post(path, HTTP_AUTHORIZATION=f"ApiKey {RAW_KEY}")
+    assert first.json()["amount_returned"] == 6_000_000
+    hold = Hold.objects.get(pk=hold_id)
+    assert hold.status == "cancelled"
+    assert hold.resolved_by == f"service:{core.pk}"
+    assert Authorization.objects.get(pk=answer["decision_id"]).reversed_at is not None
+    with django_capture_on_commit_callbacks(execute=True):
+        again = Client().post(path, HTTP_AUTHORIZATION=f"ApiKey {RAW_KEY}")
+    assert again.json() == {**first.json(), "amount_returned": 0, "already_reversed": True}
+    Hold.objects.filter(pk=hold_id).update(release_at=timezone.now() - timedelta(seconds=1))
+    assert hold_release(hold_id=hold_id) is False
+    assert WebhookDelivery.objects.filter(hold_id=hold_id).values_list("event", flat=True).get() == "hold.cancelled"
