@@ -28,6 +28,7 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import cast
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -114,7 +115,7 @@ def measure_redis(count: int, url: str) -> dict[str, float]:
             if n % 10_000 == 0:
                 batch.execute()
         batch.execute()
-        keys = client.dbsize()
+        keys = cast(int, client.dbsize())
         after = int(client.info("memory")["used_memory"])
     finally:
         client.flushdb()

@@ -6,6 +6,7 @@ views authenticate the API key from a short in-process cache and render problem 
 
 import time
 from collections.abc import Callable
+from functools import wraps
 from typing import Any, Final
 
 import msgspec
@@ -84,6 +85,25 @@ def _client(request: HttpRequest, scope: str) -> int | HttpResponse:
     return cached[0]
 
 
+def service_endpoint(method: str, scope: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """A payment-core view: one HTTP method, an API key with `scope`; the view gets the client's id."""
+
+    def wrap(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @csrf_exempt
+        @wraps(view)
+        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if (refused := _method_guard(request, method)) is not None:
+                return refused
+            client_id = _client(request, scope)
+            if isinstance(client_id, HttpResponse):
+                return client_id
+            return view(request, client_id, *args, **kwargs)
+
+        return guarded
+
+    return wrap
+
+
 def _json(body: Any, status: int = 200) -> HttpResponse:
     content_type = "application/json" if status < 400 else PROBLEM_CONTENT_TYPE
     return HttpResponse(orjson.dumps(body), status=status, content_type=content_type)
@@ -116,13 +136,8 @@ def _method_guard(request: HttpRequest, method: str) -> HttpResponse | None:
     return None
 
 
-@csrf_exempt
-def authorization_create(request: HttpRequest) -> HttpResponse:
-    if (refused := _method_guard(request, "POST")) is not None:
-        return refused
-    client_id = _client(request, WRITE_SCOPE)
-    if isinstance(client_id, HttpResponse):
-        return client_id
+@service_endpoint("POST", WRITE_SCOPE)
+def authorization_create(request: HttpRequest, client_id: int) -> HttpResponse:
     try:
         answer = authorize(request=request_decode(request.body), client_id=client_id)
     except RequestInvalid as exc:
@@ -146,13 +161,8 @@ def _item(raw: msgspec.Raw) -> AuthorizationRequest | RequestInvalid:
         return exc
 
 
-@csrf_exempt
-def authorization_batch(request: HttpRequest) -> HttpResponse:
-    if (refused := _method_guard(request, "POST")) is not None:
-        return refused
-    client_id = _client(request, WRITE_SCOPE)
-    if isinstance(client_id, HttpResponse):
-        return client_id
+@service_endpoint("POST", WRITE_SCOPE)
+def authorization_batch(request: HttpRequest, client_id: int) -> HttpResponse:
     try:
         batch = _batch_decoder.decode(request.body)
     except (msgspec.ValidationError, msgspec.DecodeError):
@@ -175,26 +185,16 @@ def authorization_batch(request: HttpRequest) -> HttpResponse:
     return _json({"results": rendered})
 
 
-@csrf_exempt
-def authorization_detail(request: HttpRequest, transaction_id: str) -> HttpResponse:
-    if (refused := _method_guard(request, "GET")) is not None:
-        return refused
-    client_id = _client(request, READ_SCOPE)
-    if isinstance(client_id, HttpResponse):
-        return client_id
+@service_endpoint("GET", READ_SCOPE)
+def authorization_detail(request: HttpRequest, client_id: int, transaction_id: str) -> HttpResponse:
     answer = recorded_answer(transaction_id=transaction_id, client_id=client_id)
     if answer is None:
         return _problem(404, "not_found", "No decision was recorded for this transaction.")
     return _json(answer.as_json())
 
 
-@csrf_exempt
-def authorization_reversal(request: HttpRequest, transaction_id: str) -> HttpResponse:
-    if (refused := _method_guard(request, "POST")) is not None:
-        return refused
-    client_id = _client(request, WRITE_SCOPE)
-    if isinstance(client_id, HttpResponse):
-        return client_id
+@service_endpoint("POST", WRITE_SCOPE)
+def authorization_reversal(request: HttpRequest, client_id: int, transaction_id: str) -> HttpResponse:
     try:
         reversal = authorization_reverse(transaction_id=transaction_id, client_id=client_id)
     except RequestInvalid as exc:

@@ -8,7 +8,7 @@ written after the change commits; if Redis is down or loses its data, `policy_pu
 import logging
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import redis
 from django.conf import settings
@@ -136,5 +136,5 @@ def policy_publish_stale(*, batch_size: int = 1000) -> int:
 
 def policy_read(account_id: int) -> CompiledPolicy | None:
     """The published policy from Redis, or None when Redis does not have it."""
-    data = redis_client().hget(POLICY_KEY.format(account_id), "b")
+    data = cast(bytes | None, redis_client().hget(POLICY_KEY.format(account_id), "b"))
     return policy_decode(data) if data is not None else None

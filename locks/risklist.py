@@ -131,7 +131,10 @@ def _rate_limit(customer: Customer) -> None:
     day_key = f"sc:payeecheck:{customer.pk}:d:{now // 86400}"
     try:
         with redis_client().pipeline(transaction=True) as pipe:
-            pipe.incr(minute_key).expire(minute_key, 120).incr(day_key).expire(day_key, 2 * 86400)
+            pipe.incr(minute_key)
+            pipe.expire(minute_key, 120)
+            pipe.incr(day_key)
+            pipe.expire(day_key, 2 * 86400)
             per_minute, _, per_day, _ = pipe.execute()
     except redis.RedisError:
         logger.warning("payee-check rate limit unavailable (Redis); allowing the check")

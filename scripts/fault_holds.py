@@ -34,7 +34,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 REPO = Path(__file__).resolve().parent.parent
@@ -556,7 +556,8 @@ class Run:
         try:
             while not self.finished.wait(5.0):
                 statuses = Counter(Hold.objects.filter(client=self.client).values_list("status", flat=True))
-                queued = sum(broker.llen(key) for key in broker.scan_iter() if broker.type(key) == b"list")
+                lists = [key for key in broker.scan_iter() if broker.type(key) == b"list"]
+                queued = sum(cast(int, broker.llen(key)) for key in lists)
                 print(
                     f"t+{self.elapsed():5.1f}s  holds {dict(statuses)}  due unreleased {self._counts()[1]}  "
                     f"broker queue {queued}",
