@@ -131,7 +131,6 @@ def _rendered(reasons: tuple[str, ...]) -> list[dict[str, object]]:
 # --- request decoding ---------------------------------------------------------------------------------
 
 _decoder = msgspec.json.Decoder(AuthorizationRequest)
-_batch_item_decoder = msgspec.json.Decoder(list[msgspec.Raw])
 _canonical = msgspec.json.Encoder()
 
 
@@ -326,19 +325,17 @@ def _resolve_script_answer(client: redis.Redis, ctx: _Context, answer: list[Any]
     return None
 
 
-# Building a redis.Redis costs about 100 µs (its table of response callbacks), as much as the round trip
-# itself, and a Script hashes its source: both are kept per Redis URL, like the connection pool.
-_redis_clients: dict[str, tuple[redis.Redis, Script]] = {}
+@lru_cache(maxsize=4)
+def _script(client: redis.Redis) -> Script:
+    # A Script hashes its source when built; `redis_client()` returns one client per URL, so this is one
+    # registration per process and URL.
+    return client.register_script(AUTHORIZE_LUA)
 
 
 def _redis() -> tuple[redis.Redis, Script]:
     """This process's client for settings.REDIS_URL and the authorization script registered with it."""
-    url = settings.REDIS_URL
-    cached = _redis_clients.get(url)
-    if cached is None:
-        client = redis_client()
-        cached = _redis_clients[url] = (client, client.register_script(AUTHORIZE_LUA))
-    return cached
+    client = redis_client()
+    return client, _script(client)
 
 
 def _ensure_lock_row(account_id: int) -> None:

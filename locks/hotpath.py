@@ -202,16 +202,9 @@ def authorization_reversal(request: HttpRequest, client_id: int, transaction_id:
     return _json(
         {
             "transaction_id": reversal.transaction_id,
-            "reversed": True,
+            # A declined payment was never counted, so there is nothing it could be reversed from.
+            "reversed": reversal.amount_returned > 0 or reversal.already_reversed,
             "amount_returned": reversal.amount_returned,
             "already_reversed": reversal.already_reversed,
         }
     )
-
-
-HOT_PATH_VIEWS: dict[str, Callable[..., HttpResponse]] = {
-    "create": authorization_create,
-    "batch": authorization_batch,
-    "detail": authorization_detail,
-    "reversal": authorization_reversal,
-}

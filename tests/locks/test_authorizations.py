@@ -349,3 +349,17 @@ def test_parallel_payments_never_exceed_the_daily_limit(run, redis_client):
     assert len(outcomes) == 64
     assert total <= 100_000
     assert approved.count() == 100_000 // 7_000  # the limit is used up, not under-used
+
+
+def test_reversing_a_decline_returns_nothing_and_says_so(service, account):
+    locks(account, channels_off=["pos"])
+    decided = authorize(payment(account)).json()
+    assert decided["decision"] == "decline"
+    response = post(f"/api/v1/authorizations/{decided['transaction_id']}/reversal", {})
+    assert response.status_code == 200
+    assert response.json() == {
+        "transaction_id": decided["transaction_id"],
+        "reversed": False,
+        "amount_returned": 0,
+        "already_reversed": False,
+    }
