@@ -259,6 +259,46 @@ def _customer_by_login(login: str) -> tuple[Customer | None, str]:
     return Customer.objects.filter(customer_number=login).first(), "customer_number"
 
 
+def _password_check(
+    *,
+    attempt: _Attempt,
+    password: str,
+    encoded: str | None,
+    rehash: Callable[[str], None],
+    failed: Callable[..., None],
+    customer: Customer | None,
+    origin: Origin,
+    who: dict[str, Any],
+) -> ApiError | None:
+    """The throttled password check shared by customers and staff; None when the password is right.
+
+    While locked out, the password is not even checked. A wrong password (or a login that names nobody,
+    `encoded` None) counts against the subject and the address and may start a lock-out; a right one ends
+    the subject's run of failures.
+    """
+    locked_until = attempt.locked_until()
+    if locked_until is not None:
+        failed("locked_out", locked_until=locked_until)
+        return LoginLocked(retry_after=_retry_after(locked_until, attempt.now))
+    # Checked even for a login that names nobody (against a dummy hash): refusing it must take as long.
+    matches = _password_matches(password, encoded, rehash)
+    if encoded is None or not matches:
+        subject_locked, address = attempt.fail()
+        failed("unknown_login" if encoded is None else "wrong_password", failures=attempt.subject.failures)
+        locked = _lockout_log(
+            attempt=attempt,
+            subject_locked=subject_locked,
+            address=address,
+            customer=customer,
+            origin=origin,
+            subject_details=who,
+        )
+        return locked or InvalidCredentials()
+    # The password is right: whatever follows, guessing it is over.
+    _throttle_clear(attempt.subject)
+    return None
+
+
 def customer_sign_in(
     *, login: str, password: str, device_id: str, device_name: str, platform: str, origin: Origin
 ) -> CustomerSignIn:
@@ -307,33 +347,25 @@ def _customer_sign_in_attempt(
             details={**who, "reason": reason, **details},
         )
 
-    locked_until = attempt.locked_until()
-    if locked_until is not None:
-        failed("locked_out", locked_until=locked_until)
-        return LoginLocked(retry_after=_retry_after(locked_until, now))
-
     def rehash(raw: str) -> None:
         # The hasher or its cost changed since this password was set: store it under the current one.
         assert customer is not None
         customer.password = make_password(raw)
         customer.save(update_fields=["password"])
 
-    matches = _password_matches(password, customer.password if customer is not None else None, rehash)
-    if customer is None or not matches:
-        subject_locked, address = attempt.fail()
-        failed("unknown_login" if customer is None else "wrong_password", failures=attempt.subject.failures)
-        locked = _lockout_log(
-            attempt=attempt,
-            subject_locked=subject_locked,
-            address=address,
-            customer=customer,
-            origin=origin,
-            subject_details=who,
-        )
-        return locked or InvalidCredentials()
-
-    # The password is right: whatever follows, guessing it is over.
-    _throttle_clear(attempt.subject)
+    refused = _password_check(
+        attempt=attempt,
+        password=password,
+        encoded=customer.password if customer is not None else None,
+        rehash=rehash,
+        failed=failed,
+        customer=customer,
+        origin=origin,
+        who=who,
+    )
+    if refused is not None:
+        return refused
+    assert customer is not None
     if not customer.is_active:
         failed("customer_inactive")
         return InvalidCredentials()
@@ -417,30 +449,22 @@ def _staff_sign_in_attempt(*, username: str, password: str, origin: Origin) -> I
             details={"scope": "staff", **who, "reason": reason, **details},
         )
 
-    locked_until = attempt.locked_until()
-    if locked_until is not None:
-        failed("locked_out", locked_until=locked_until)
-        return LoginLocked(retry_after=_retry_after(locked_until, now))
-
     def rehash(raw: str) -> None:
         user.set_password(raw)
         user.save(update_fields=["password"])
 
-    matches = _password_matches(password, user.password if user is not None else None, rehash)
-    if user is None or not matches:
-        subject_locked, address = attempt.fail()
-        failed("unknown_login" if user is None else "wrong_password", failures=attempt.subject.failures)
-        locked = _lockout_log(
-            attempt=attempt,
-            subject_locked=subject_locked,
-            address=address,
-            customer=None,
-            origin=origin,
-            subject_details=who,
-        )
-        return locked or InvalidCredentials()
-
-    _throttle_clear(attempt.subject)
+    refused = _password_check(
+        attempt=attempt,
+        password=password,
+        encoded=user.password if user is not None else None,
+        rehash=rehash,
+        failed=failed,
+        customer=None,
+        origin=origin,
+        who=who,
+    )
+    if refused is not None:
+        return refused
     if not user.is_active:
         failed("staff_inactive")
         return InvalidCredentials()
