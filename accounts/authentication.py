@@ -9,15 +9,14 @@
 
 from typing import Any
 
-from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.request import Request
 
 from accounts.models import ApiKey, AuthToken, ServiceClient
+from accounts.service_clients import api_key_resolve
 from accounts.tokens import TokenInvalid, auth_token_resolve
-from securitycenter.crypto import token_hash
 
 
 def _credentials(request: Request, scheme: bytes) -> str | None:
@@ -62,20 +61,6 @@ class ApiKeyAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request: Request) -> str:
         return 'ApiKey realm="securitycenter"'
-
-
-def api_key_resolve(raw: str) -> ApiKey | None:
-    """The live key for `raw` with its active client, or None."""
-    try:
-        key = ApiKey.objects.select_related("client").get(key_hash=token_hash(raw))
-    except ApiKey.DoesNotExist:
-        return None
-    if key.revoked_at is not None or not key.client.is_active:
-        return None
-    now = timezone.now()
-    if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
-        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
-    return key
 
 
 class BearerScheme(OpenApiAuthenticationExtension):

@@ -13,7 +13,7 @@ import hmac
 import math
 import re
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -23,15 +23,14 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
-from rest_framework import status
-from rest_framework.exceptions import NotFound
-from rest_framework.request import Request
 
+from accounts.lockouts import lockout_duration
 from accounts.models import Customer, Notification, OtpDevice, OtpThrottle, SmsCode
-from accounts.notifications import notification_queue
-from locks.models.security_log import EventType
-from locks.securitylog import Actor, Origin, security_log_record
-from securitycenter.errors import ApiError, Conflict, Locked
+from accounts.notifications.queue import notification_queue
+from securitycenter.errors import Conflict, DomainError, InvalidInput, NotFound, NotPermitted, TooManyAttempts
+from securitycenter.rows import row_for_update
+from securitycenter.securitylog.models import EventType
+from securitycenter.securitylog.record import Actor, Origin, security_log_record
 
 TOTP_DIGITS = 6
 TOTP_INTERVAL = 30
@@ -47,8 +46,6 @@ UNCONFIRMED_DEVICE_LIFETIME = timedelta(minutes=10)
 MAX_DEVICES_PER_CUSTOMER = 5
 SMS_RESEND_INTERVAL = timedelta(seconds=60)
 SMS_HOURLY_LIMIT = 5
-# The lock-out doubles with every further failure; past a day it stops protecting and only annoys.
-LOCKOUT_CAP = timedelta(days=1)
 
 _CODE_FORMAT = re.compile(r"[0-9]{6}")
 _SMS_HASH_PURPOSE = b"accounts.otp.sms_code"
@@ -56,24 +53,14 @@ _SMS_HASH_PURPOSE = b"accounts.otp.sms_code"
 T = TypeVar("T")
 
 
-class OtpLocked(Locked):
+class OtpLocked(TooManyAttempts):
     default_code = "otp_locked"
     default_detail = "Too many wrong one-time passwords. Try again later."
 
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(code=self.default_code, extra={"retry_after": retry_after})
-        # DRF's exception handler turns `wait` into a Retry-After header.
-        self.wait = retry_after
 
-
-class SmsCodeRateLimited(ApiError):
-    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+class SmsCodeRateLimited(TooManyAttempts):
     default_code = "sms_rate_limited"
     default_detail = "A code was sent recently. Wait before asking for another one."
-
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(code=self.default_code, extra={"retry_after": retry_after})
-        self.wait = retry_after
 
 
 # --- TOTP arithmetic (RFC 6238) ---------------------------------------------------------------------
@@ -146,18 +133,6 @@ def otp_device_get(*, customer: Customer, device_id: int) -> OtpDevice:
     return device
 
 
-def otp_code_from_request(request: Request) -> str | None:
-    """The one-time password a request carries: the X-OTP header, else the body's `otp` field."""
-    header = request.META.get("HTTP_X_OTP", "").strip()
-    if header:
-        return str(header)
-    data = request.data
-    value = data.get("otp") if isinstance(data, Mapping) else None
-    if value is None or value == "":
-        return None
-    return value.strip() if isinstance(value, str) else str(value)
-
-
 # --- The checking core -----------------------------------------------------------------------------------
 
 
@@ -185,16 +160,11 @@ class _Candidates:
 
 def _code_checked(code: str | None, *, field: str) -> str:
     if code is None or not code.strip():
-        raise ApiError(
-            "This request needs a one-time password.",
-            code="otp_required",
-            status_code=status.HTTP_403_FORBIDDEN,
-            field=field,
-        )
+        raise NotPermitted("This request needs a one-time password.", code="otp_required", field=field)
     code = code.strip()
     if not _CODE_FORMAT.fullmatch(code):
         # Not counted as a failure: a code that cannot match teaches a guesser nothing.
-        raise ApiError("A one-time password is 6 digits.", code="otp_invalid", field=field)
+        raise InvalidInput("A one-time password is 6 digits.", code="otp_invalid", field=field)
     return code
 
 
@@ -205,14 +175,12 @@ def _seconds_until(moment: datetime | None, now: datetime) -> int:
 
 
 def _lockout_length(failures: int) -> timedelta:
-    doublings = min(failures - settings.OTP_MAX_FAILURES, 32)
-    return min(settings.OTP_LOCKOUT_BASE * 2**doublings, LOCKOUT_CAP)
+    # Doubles with every failure past the limit.
+    return lockout_duration(base=settings.OTP_LOCKOUT_BASE, doublings=failures - settings.OTP_MAX_FAILURES)
 
 
 def _throttle_lock(customer: Customer) -> OtpThrottle:
-    # Create the row without racing a parallel first attempt, then lock it.
-    OtpThrottle.objects.bulk_create([OtpThrottle(customer=customer)], ignore_conflicts=True)
-    return OtpThrottle.objects.select_for_update().get(customer=customer)
+    return row_for_update(OtpThrottle, customer=customer)
 
 
 def _step_up_candidates(customer: Customer, now: datetime) -> _Candidates:
@@ -311,18 +279,18 @@ def _otp_attempt(
     field: str,
     candidates: Callable[[datetime], _Candidates],
     on_accept: Callable[[OtpMatch, datetime], T],
-    invalid_status: int = status.HTTP_403_FORBIDDEN,
+    refusal_kind: type[DomainError] = NotPermitted,
 ) -> T:
     """Check `code` under the customer's throttle; on success consume it and run `on_accept` in the
     same transaction, on failure commit the failure and then raise."""
-    refusal: ApiError
+    refusal: DomainError
     with transaction.atomic(durable=True):
         throttle = _throttle_lock(customer)
         # Read the clock once the lock is ours: the wait behind parallel attempts may have been long.
         now = timezone.now()
         retry_after = _seconds_until(throttle.locked_until, now)
         if retry_after:
-            refusal = OtpLocked(retry_after)
+            refusal = OtpLocked(retry_after=retry_after)
         else:
             accepted, replayed = _evaluate(code, candidates(now), now)
             if accepted is not None:
@@ -333,11 +301,8 @@ def _otp_attempt(
                     throttle.save(update_fields=["failures", "locked_until"])
                 return on_accept(accepted, now)
             _failure_record(throttle=throttle, customer=customer, origin=origin, now=now, replayed=replayed)
-            refusal = ApiError(
-                "The one-time password is wrong, expired or already used.",
-                code="otp_invalid",
-                status_code=invalid_status,
-                field=field,
+            refusal = refusal_kind(
+                "The one-time password is wrong, expired or already used.", code="otp_invalid", field=field
             )
     raise refusal
 
@@ -471,7 +436,7 @@ def otp_device_confirm(*, customer: Customer, device_id: int, code: str, origin:
         field="code",
         candidates=pending,
         on_accept=confirm,
-        invalid_status=status.HTTP_400_BAD_REQUEST,
+        refusal_kind=InvalidInput,
     )
 
 
@@ -534,10 +499,10 @@ def sms_code_send(*, customer: Customer, origin: Origin) -> SmsCode:
     throttle = _throttle_lock(customer)
     retry_after = _seconds_until(throttle.locked_until, now)
     if retry_after:
-        raise OtpLocked(retry_after)
+        raise OtpLocked(retry_after=retry_after)
     retry_after = _sms_send_retry_after(customer=customer, now=now)
     if retry_after:
-        raise SmsCodeRateLimited(retry_after)
+        raise SmsCodeRateLimited(retry_after=retry_after)
     code = f"{secrets.randbelow(10**TOTP_DIGITS):0{TOTP_DIGITS}d}"
     lifetime = settings.SMS_CODE_LIFETIME
     sms_code = SmsCode.objects.create(

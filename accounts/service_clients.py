@@ -17,10 +17,10 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import ApiKey, ServiceClient
-from locks.models.security_log import EventType
-from locks.securitylog import Actor, Origin, security_log_record
 from securitycenter.crypto import token_hash
 from securitycenter.errors import field_error
+from securitycenter.securitylog.models import EventType
+from securitycenter.securitylog.record import Actor, Origin, security_log_record
 
 KEY_PREFIX_LENGTH = 8
 # No "_" (it separates the parts of a key) and no look-alike upper case: the prefix is read aloud.
@@ -149,3 +149,17 @@ def api_key_rotate(
 def api_key_list(*, client: ServiceClient | None = None) -> QuerySet[ApiKey]:
     keys = ApiKey.objects.select_related("client").order_by("client__name", "created_at", "pk")
     return keys.filter(client=client) if client is not None else keys
+
+
+def api_key_resolve(raw: str) -> ApiKey | None:
+    """The live key for `raw` with its active client, or None."""
+    try:
+        key = ApiKey.objects.select_related("client").get(key_hash=token_hash(raw))
+    except ApiKey.DoesNotExist:
+        return None
+    if key.revoked_at is not None or not key.client.is_active:
+        return None
+    now = timezone.now()
+    if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
+        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+    return key

@@ -35,18 +35,19 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 
+from accounts.lockouts import lockout_duration
 from accounts.models import AuthToken, Customer, Device, LoginThrottle
-from accounts.notifications import notification_queue
+from accounts.notifications.queue import notification_queue
 from accounts.tokens import IssuedToken, auth_token_issue, auth_token_revoke
-from locks.models.security_log import EventType
-from locks.securitylog import Actor, Origin, security_log_record
 from securitycenter.crypto import blind_index
-from securitycenter.errors import ApiError, Locked
+from securitycenter.errors import DomainError, NotAuthenticated, NotPermitted, TooManyAttempts
+from securitycenter.rows import row_for_update
+from securitycenter.securitylog.models import EventType
+from securitycenter.securitylog.record import Actor, Origin, security_log_record
 
 PHONE_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 AGENT_ACCESS = "accounts.agent_access"
 
-_LOCKOUT_MAX = timedelta(days=1)
 # A throttle with no failure for this long starts afresh, lock-out history included: otherwise the
 # typos of everybody behind one address would add up until the address locks for good.
 _QUIET_PERIOD = timedelta(days=1)
@@ -54,30 +55,22 @@ _QUIET_PERIOD = timedelta(days=1)
 _SIGN_IN_ACTOR = Actor.system("sign_in")
 
 
-class InvalidCredentials(ApiError):
-    status_code = 401
+class InvalidCredentials(NotAuthenticated):
     default_code = "invalid_credentials"
     default_detail = "The login or the password is wrong."
-    # A 401 must name an authentication scheme; DRF's handler copies this into WWW-Authenticate.
-    auth_header = 'Bearer realm="securitycenter"'
 
 
-class LoginLocked(Locked):
+class LoginLocked(TooManyAttempts):
     default_code = "login_locked"
     default_detail = "Too many failed sign-ins. Try again later."
 
-    def __init__(self, *, retry_after: int) -> None:
-        super().__init__(code=self.default_code, extra={"retry_after": retry_after})
 
-
-class DeviceRevoked(ApiError):
-    status_code = 403
+class DeviceRevoked(NotPermitted):
     default_code = "device_revoked"
     default_detail = "This device was removed from your account and cannot sign in."
 
 
-class NotAnAgent(ApiError):
-    status_code = 403
+class NotAnAgent(NotPermitted):
     default_code = "not_an_agent"
     default_detail = "This staff account may not use the agent API."
 
@@ -93,9 +86,7 @@ class CustomerSignIn:
 
 
 def _throttle_for_update(*, scope: str, key: str) -> LoginThrottle:
-    # Create the row if missing without racing a parallel first attempt, then lock it.
-    LoginThrottle.objects.bulk_create([LoginThrottle(scope=scope, key=key)], ignore_conflicts=True)
-    return LoginThrottle.objects.select_for_update().get(scope=scope, key=key)
+    return row_for_update(LoginThrottle, scope=scope, key=key)
 
 
 def _locked_until(throttle: LoginThrottle | None, now: datetime) -> datetime | None:
@@ -105,8 +96,8 @@ def _locked_until(throttle: LoginThrottle | None, now: datetime) -> datetime | N
 
 
 def _lockout_duration(lockouts: int) -> timedelta:
-    base: timedelta = settings.LOGIN_LOCKOUT
-    return min(base * 2 ** min(max(lockouts - 1, 0), 16), _LOCKOUT_MAX)
+    # The first lock-out lasts LOGIN_LOCKOUT, each further one twice the one before.
+    return lockout_duration(base=settings.LOGIN_LOCKOUT, doublings=lockouts - 1)
 
 
 def _throttle_fail(throttle: LoginThrottle, *, limit: int, now: datetime) -> bool:
@@ -269,7 +260,7 @@ def _password_check(
     customer: Customer | None,
     origin: Origin,
     who: dict[str, Any],
-) -> ApiError | None:
+) -> DomainError | None:
     """The throttled password check shared by customers and staff; None when the password is right.
 
     While locked out, the password is not even checked. A wrong password (or a login that names nobody,
@@ -316,14 +307,14 @@ def customer_sign_in(
             platform=platform,
             origin=origin,
         )
-    if isinstance(outcome, ApiError):
+    if isinstance(outcome, DomainError):
         raise outcome
     return outcome
 
 
 def _customer_sign_in_attempt(
     *, login: str, password: str, device_id: str, device_name: str, platform: str, origin: Origin
-) -> CustomerSignIn | ApiError:
+) -> CustomerSignIn | DomainError:
     now = timezone.now()
     customer, login_kind = _customer_by_login(login)
     subject_key = f"customer:{customer.pk}" if customer is not None else f"login:{_login_index(login)}"
@@ -421,12 +412,12 @@ def staff_sign_in(*, username: str, password: str, origin: Origin) -> IssuedToke
     """
     with transaction.atomic():
         outcome = _staff_sign_in_attempt(username=username, password=password, origin=origin)
-    if isinstance(outcome, ApiError):
+    if isinstance(outcome, DomainError):
         raise outcome
     return outcome
 
 
-def _staff_sign_in_attempt(*, username: str, password: str, origin: Origin) -> IssuedToken | ApiError:
+def _staff_sign_in_attempt(*, username: str, password: str, origin: Origin) -> IssuedToken | DomainError:
     now = timezone.now()
     user_model = get_user_model()
     user: Any = user_model._default_manager.filter(**{user_model.USERNAME_FIELD: username}).first()

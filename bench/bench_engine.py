@@ -27,8 +27,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from locks.engine import decide
-from locks.policy import (
+from locks.decision.engine import decide
+from locks.decision.policy import (
     ALL_DAYS,
     ChannelLimits,
     CompiledPolicy,

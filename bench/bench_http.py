@@ -21,6 +21,7 @@ import os
 import resource
 import shlex
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -29,6 +30,8 @@ import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".venv" / "bin"
@@ -126,8 +129,6 @@ def run_wrk(port: int, connections: int, seconds: int, run_id: str) -> dict[str,
 
 
 def decision_mix(run_prefix: str) -> dict[str, int]:
-    import psycopg
-
     with psycopg.connect(os.environ["DATABASE_URL"]) as conn:
         rows = conn.execute(
             "SELECT outcome, count(*) FROM locks_authorization WHERE transaction_id LIKE %s GROUP BY outcome",
@@ -142,8 +143,6 @@ def median_of(runs: list[dict[str, Any]]) -> dict[str, float]:
 
 
 def port_free(port: int) -> bool:
-    import socket
-
     with socket.socket() as probe:
         return probe.connect_ex(("127.0.0.1", port)) != 0
 

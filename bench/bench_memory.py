@@ -9,7 +9,7 @@ time windows, channels off, freezes, cooling-off thresholds; a few travel window
 `policy_encode`, the bytes Redis holds.
 
 (a) worker: the bytes are decoded with `policy_decode` into a dict keyed by account id, exactly like the
-    hot path's in-process cache (`locks.authorizations._policies`); the figure is the growth of the
+    hot path's in-process cache (`locks.authorizations.context.policies`); the figure is the growth of the
     process's resident set (VmRSS in /proc/self/status) from before the first policy to after the last,
     measured in a fresh child process so nothing else is allocated meanwhile. The encoded bytes are
     produced one at a time and dropped, so only the cache remains.
@@ -49,10 +49,10 @@ def policies(count: int, *, seed: int = 1):
     django.setup()
     from accounts.models import BankAccount, Customer
     from bench.setup_data import ZONES, lock_fields
+    from locks.decision.policy import policy_encode
     from locks.models import LockSettings
     from locks.models import TravelWindow as TravelWindowRow
-    from locks.policies import policy_compile
-    from locks.policy import policy_encode
+    from locks.rules.policies import policy_compile
 
     rng = random.Random(seed)
     zones = [zone for zone, weight in ZONES for _ in range(weight)]
@@ -74,7 +74,7 @@ def policies(count: int, *, seed: int = 1):
 
 
 def measure_worker(count: int) -> dict[str, float]:
-    from locks.policy import policy_decode
+    from locks.decision.policy import policy_decode
 
     stream = policies(count)
     first = next(stream)  # imports and Django set-up happen before the baseline

@@ -212,9 +212,9 @@ def publish_policies() -> None:
     """
     from django.db.models import F
 
+    from locks.decision.policy import policy_encode
     from locks.models import LockSettings, TravelWindow
-    from locks.policies import POLICY_KEY, policy_compile
-    from locks.policy import policy_encode
+    from locks.rules.policies import POLICY_KEY, policy_compile
     from securitycenter.redis import redis_client
 
     client = redis_client()
@@ -249,8 +249,8 @@ def risk_number(j: int) -> str:
 
 
 def ensure_risk_list(count: int) -> None:
-    from locks.counters import risk_list_publish
     from locks.models import PayeeRiskEntry
+    from locks.risklist.services import risk_list_publish
     from securitycenter.crypto import blind_index
     from securitycenter.redis import redis_client
 

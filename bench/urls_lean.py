@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from locks import hotpath
+from locks.authorizations import views as hotpath
 
 urlpatterns = [
     path("api/v1/authorizations", hotpath.authorization_create),

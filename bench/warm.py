@@ -1,7 +1,7 @@
 """Fill a process's hot-path caches the way a long-running worker has them filled: account look-ups and policies.
 
 A worker that has been serving for a while knows the accounts it has seen (`account_resolve`'s cache) and
-holds their decoded policies (`_policies`). A fresh worker learns each account on its first payment, which
+holds their decoded policies (`policies`). A fresh worker learns each account on its first payment, which
 costs a database query and a second Redis round trip. With 100,000 accounts and random payments a worker
 needs several hundred thousand requests to get there, so for steady-state figures the benchmark warms the
 gunicorn master once, before it forks: the workers inherit the caches. bench_http.py also measures
@@ -19,12 +19,13 @@ ACCOUNTS_CSV = Path(__file__).resolve().parent.parent / "var" / "bench" / "accou
 
 def caches_warm(limit: int = 100_000) -> tuple[int, float]:
     """Warm this process's caches for up to `limit` bench accounts; returns (accounts, seconds)."""
+    # Imported here: this module is imported by the WSGI entry after Django is set up, never before.
     from django.db import connections
 
     from accounts.models import BankAccount
-    from locks import authorizations
-    from locks.policies import POLICY_KEY
-    from locks.policy import policy_decode
+    from locks.authorizations import context
+    from locks.decision.policy import policy_decode
+    from locks.rules.policies import POLICY_KEY
     from securitycenter.redis import redis_client
 
     started = time.monotonic()
@@ -41,10 +42,9 @@ def caches_warm(limit: int = 100_000) -> tuple[int, float]:
                 pipe.hget(POLICY_KEY.format(pk), "b")
             blobs = pipe.execute()
         for (pk, currency, number_index), blob in zip(chunk, blobs, strict=True):
-            authorizations._account_ids[f"id:{pk}"] = (pk, currency)
-            authorizations._account_ids[number_index] = (pk, currency)
+            context.account_cache_put(account_id=pk, currency=currency, number_index=number_index)
             if blob is not None:
-                authorizations._policies[pk] = policy_decode(blob)
+                context.policies[pk] = policy_decode(blob)
     # The master must not hand its connections to the workers it forks.
     connections.close_all()
     client.connection_pool.disconnect()

@@ -3,4 +3,4 @@ from django.apps import AppConfig
 
 class LocksConfig(AppConfig):
     name = "locks"
-    verbose_name = "Account safety locks and the security log"
+    verbose_name = "Account safety locks, authorization decisions and holds"

@@ -1,8 +1,8 @@
-"""Daily and monthly spend, checked and reserved atomically in one Redis round trip.
+"""Daily and monthly spend: the Redis counters, and how they are given back and rebuilt.
 
-One Lua script per authorization does everything that must be atomic or that would otherwise cost a
-round trip: the idempotency marker, the policy version check, the usage read, the limit check and the
-reservation, the payee risk look-up and whether the customer has paid this payee before.
+The authorization script (`locks.authorizations.script`) checks and reserves against these counters in the
+same round trip as everything else it does; this module owns their shape, gives amounts back (a decline
+after a reservation, a reversal, a cancelled or stopped hold) and rebuilds them from the durable record.
 
 Per account, `sc:usage:<account>` is a small hash: `d`/`m` (the customer's current day yyyymmdd and month
 yyyymm), `da`/`ma` (spent today / this month) and `dc:<channel>`/`mc:<channel>` (the same per channel).
@@ -11,7 +11,7 @@ an expired key, or Redis lost its data — the script answers `rebuild` and the 
 `Authorization` rows (the durable record) before any decision is made on that account.
 """
 
-from collections.abc import Iterable
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
@@ -21,60 +21,15 @@ import redis
 from django.db.models import Sum
 from django.db.models.functions import Coalesce
 
-from locks.models import Authorization, PayeeRiskEntry
-from locks.policy import zone_info
+from locks.decision.policy import zone_info
+from locks.models import Authorization
+from securitycenter.redis import redis_client
+
+logger = logging.getLogger(__name__)
 
 USAGE_KEY = "sc:usage:{}"
 PAYEES_KEY = "sc:payees:{}"
-TXN_KEY = "sc:txn:{}"
-RISK_KEY = "sc:risk"
-RISK_LOADED_FIELD = "__loaded__"
-TXN_TTL = 3 * 86400  # the payment core retries within minutes; the database keeps the record for good
 USAGE_TTL = 40 * 86400  # an idle account's counters expire and are rebuilt from the database when needed
-
-AUTHORIZE_LUA = """
-local idem = redis.call('GET', KEYS[2])
-if idem then return {'dup', idem} end
-local v = redis.call('HGET', KEYS[1], 'v')
-if not v then return {'nopolicy'} end
-if v ~= ARGV[1] then return {'policy', v, redis.call('HGET', KEYS[1], 'b')} end
-if redis.call('EXISTS', KEYS[3]) == 0 then return {'rebuild'} end
-if redis.call('EXISTS', KEYS[4]) == 0 then return {'norisk'} end
-local ch = ARGV[4]
-local day, month = ARGV[5], ARGV[6]
-local u = redis.call('HMGET', KEYS[3], 'd', 'm')
-if u[1] ~= day or u[2] ~= month then
-  for _, f in ipairs(redis.call('HKEYS', KEYS[3])) do
-    local p = string.sub(f, 1, 2)
-    if (u[1] ~= day and (f == 'da' or p == 'dc')) or (u[2] ~= month and (f == 'ma' or p == 'mc')) then
-      redis.call('HDEL', KEYS[3], f)
-    end
-  end
-  redis.call('HSET', KEYS[3], 'd', day, 'm', month)
-end
-local s = redis.call('HMGET', KEYS[3], 'da', 'ma', 'dc:' .. ch, 'mc:' .. ch)
-local da, ma, dc, mc = tonumber(s[1] or 0), tonumber(s[2] or 0), tonumber(s[3] or 0), tonumber(s[4] or 0)
-local amount = tonumber(ARGV[3])
-local function over(spent, limit) limit = tonumber(limit); return limit >= 0 and spent + amount > limit end
-local cp = ARGV[11]
-local risk, known = '', 0
-if cp ~= '' then
-  risk = redis.call('HGET', KEYS[4], cp) or ''
-  known = redis.call('SISMEMBER', KEYS[5], cp)
-end
-local reserved = 0
-if ARGV[14] == '1' and not (over(da, ARGV[7]) or over(ma, ARGV[8]) or over(dc, ARGV[9]) or over(mc, ARGV[10])) then
-  redis.call('HINCRBY', KEYS[3], 'da', amount)
-  redis.call('HINCRBY', KEYS[3], 'ma', amount)
-  redis.call('HINCRBY', KEYS[3], 'dc:' .. ch, amount)
-  redis.call('HINCRBY', KEYS[3], 'mc:' .. ch, amount)
-  if cp ~= '' and known == 0 then redis.call('SADD', KEYS[5], cp) end
-  reserved = 1
-end
-redis.call('EXPIRE', KEYS[3], ARGV[13])
-redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[12])
-return {'ok', da, ma, dc, mc, reserved, risk, known}
-"""
 
 RELEASE_LUA = """
 local u = redis.call('HMGET', KEYS[1], 'd', 'm')
@@ -88,7 +43,6 @@ if u[2] == ARGV[2] then
   redis.call('HINCRBY', KEYS[1], 'mc:' .. ARGV[4], amount)
 end
 if ARGV[5] ~= '' and ARGV[6] == '0' then redis.call('SREM', KEYS[2], ARGV[5]) end
-if ARGV[7] ~= '' then redis.call('DEL', ARGV[7]) end
 return 1
 """
 
@@ -105,6 +59,10 @@ class LocalPeriod:
     day: date
     day_key: int  # yyyymmdd
     month_key: int  # yyyymm
+
+    @classmethod
+    def of_day(cls, day: date) -> "LocalPeriod":
+        return cls(day, day.year * 10000 + day.month * 100 + day.day, day.year * 100 + day.month)
 
 
 @lru_cache(maxsize=65_536)
@@ -124,6 +82,50 @@ def local_period(zone: str, epoch: float) -> LocalPeriod:
         day_key=local.year * 10000 + local.month * 100 + local.day,
         month_key=local.year * 100 + local.month,
     )
+
+
+def usage_release(
+    client: Any,
+    *,
+    account_id: int,
+    period: LocalPeriod,
+    amount: int,
+    channel: str,
+    counterparty: str = "",
+    payee_was_known: bool = True,
+) -> None:
+    """Give `amount` back to the counters of the day and month it was counted in (the only builder of
+    RELEASE_LUA's arguments). A payee first recorded by the reservation is forgotten again unless it was
+    known before. `client` may be a pipeline."""
+    client.eval(
+        RELEASE_LUA,
+        2,
+        USAGE_KEY.format(account_id),
+        PAYEES_KEY.format(account_id),
+        str(period.day_key),
+        str(period.month_key),
+        str(amount),
+        channel,
+        counterparty,
+        "1" if payee_was_known else "0",
+    )
+
+
+def counted_amount_give_back(row: Authorization) -> None:
+    """Take a counted authorization's amount back out of the Redis counters (after its reversal commits).
+
+    If Redis is unreachable the counters stay too high, the safe direction, until they are next rebuilt.
+    """
+    try:
+        usage_release(
+            redis_client(),
+            account_id=row.account_id,
+            period=LocalPeriod.of_day(row.local_day),
+            amount=row.amount,
+            channel=row.channel,
+        )
+    except redis.RedisError:
+        logger.warning("could not release reversed amount of %s in Redis", row.transaction_id)
 
 
 def _sum(queryset: Any) -> int:
@@ -169,18 +171,6 @@ def usage_rebuild(client: redis.Redis, *, account_id: int, period: LocalPeriod) 
     return created
 
 
-def risk_list_publish(client: redis.Redis) -> int:
-    """Mirror the payee risk list into Redis (replacing what is there); returns the number of entries."""
-    entries = dict(PayeeRiskEntry.objects.values_list("counterparty", "severity"))
-    with client.pipeline(transaction=True) as pipe:
-        pipe.delete(RISK_KEY)
-        mapping: dict[str | bytes, str] = {RISK_LOADED_FIELD: "1"}
-        mapping.update(entries.items())
-        pipe.hset(RISK_KEY, mapping=mapping)
-        pipe.execute()
-    return len(entries)
-
-
 # Accounts this process decided from the database while Redis was unreachable: their Redis counters miss
 # those amounts, so they are dropped (and rebuilt from the database) as soon as Redis answers again. The
 # `degraded_counters_repair` sweep does the same from the database for processes that died meanwhile.
@@ -209,7 +199,3 @@ def degraded_counters_repair(client: redis.Redis, *, since: datetime) -> int:
     if ids:
         client.delete(*(USAGE_KEY.format(i) for i in ids))
     return len(ids)
-
-
-def limits_args(limits: Iterable[int | None]) -> list[int]:
-    return [-1 if value is None else value for value in limits]

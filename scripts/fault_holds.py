@@ -1,8 +1,8 @@
 #!/usr/bin/env python
 """Fault test for cooling-off holds: nothing is lost, released twice, released early or after a cancel.
 
-Creates 1,000 real holds (Authorization rows + locks.holds.hold_place) with periods of 5-20 seconds over
-40 seconds, cancels and stops 10% each (locks.holds.hold_cancel / hold_stop) while real Celery worker and
+Creates 1,000 real holds (Authorization rows + locks.holds.services.hold_place) with periods of 5-20 seconds over
+40 seconds, cancels and stops 10% each (locks.holds.services.hold_cancel / hold_stop) while real Celery worker and
 beat processes release the rest, SIGKILLs the worker while a release sweep is in a transaction and a
 webhook POST is in flight, empties the Redis databases it uses (broker and cache), restarts the worker,
 waits until every hold is due (plus a margin) and every webhook is acknowledged, then checks the
@@ -407,7 +407,7 @@ class Run:
         from django.db import transaction
         from django.utils import timezone
 
-        from locks.holds import hold_place
+        from locks.holds.services import hold_place
         from locks.models import Authorization
 
         started = time.monotonic()
@@ -440,9 +440,9 @@ class Run:
         self.place_seconds.append(time.monotonic() - started)
 
     def hold_act(self, item: Planned) -> None:
-        from locks.holds import hold_cancel, hold_stop
-        from locks.securitylog import Origin
+        from locks.holds.services import hold_cancel, hold_stop
         from securitycenter.errors import Conflict
+        from securitycenter.securitylog.record import Origin
 
         started = time.monotonic()
         item.acted_at = self.elapsed()
@@ -569,7 +569,7 @@ class Run:
             connection.close()
 
     def execute(self) -> Report:
-        from tests.locks.webhook_receiver import Receiver
+        from tests.locks.holds.webhook_receiver import Receiver
 
         config = self.config
         self.plan = plan_make(config, self.rng)
@@ -657,8 +657,9 @@ class Run:
     def verify(self) -> Report:
         from accounts.models import Notification
         from locks.models import Hold, WebhookAttempt, WebhookDelivery
-        from locks.models.security_log import EventType, SecurityEvent
-        from locks.securitylog import chain_name, security_log_verify
+        from securitycenter.securitylog.models import EventType, SecurityEvent
+        from securitycenter.securitylog.record import chain_name
+        from securitycenter.securitylog.verify import security_log_verify
 
         r = Report(holds=len(self.plan), kill=self.kill, seed=self.seed)
         created = {p.hold_id for p in self.plan if p.hold_id}

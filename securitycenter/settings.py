@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "securitycenter.securitylog",
     "accounts",
     "locks",
 ]
@@ -129,7 +130,7 @@ REST_FRAMEWORK = {
     # Deny by default: every view must name who may call it.
     "DEFAULT_PERMISSION_CLASSES": ["accounts.permissions.DenyAll"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "securitycenter.errors.problem_exception_handler",
+    "EXCEPTION_HANDLER": "securitycenter.exception_handler.problem_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "UNAUTHENTICATED_USER": None,
@@ -147,10 +148,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets that share a field name ("status", "kind") get names of their own in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "AccountStatusEnum": "accounts.models.BankAccount.Status",
+        "AccountKindEnum": "accounts.models.BankAccount.Kind",
+        "HoldStatusEnum": "locks.models.Hold.Status",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "locks.hotpath_schema.add_hot_path",
-        "locks.hotpath_schema.add_hold_webhook",
+        "locks.authorizations.openapi.add_hot_path",
+        "locks.authorizations.openapi.add_hold_webhook",
     ],
 }
 
@@ -165,27 +172,27 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BEAT_SCHEDULE = {
     "authorization-declines-sweep": {
-        "task": "locks.authorization_tasks.authorization_declines_sweep",
+        "task": "locks.authorizations.tasks.authorization_declines_sweep",
         "schedule": crontab(minute="*"),
     },
     "degraded-counters-sweep": {
-        "task": "locks.authorization_tasks.degraded_counters_sweep",
+        "task": "locks.authorizations.tasks.degraded_counters_sweep",
         "schedule": crontab(minute="*"),
     },
     "notifications-sweep": {
-        "task": "accounts.tasks.notifications_sweep",
+        "task": "accounts.notifications.tasks.notifications_sweep",
         "schedule": crontab(minute="*"),
     },
     "pending-loosenings-apply": {
-        "task": "locks.tasks.pending_loosenings_apply",
+        "task": "locks.rules.tasks.pending_loosenings_apply",
         "schedule": crontab(minute="*"),
     },
     "policies-republish": {
-        "task": "locks.tasks.policies_republish",
+        "task": "locks.rules.tasks.policies_republish",
         "schedule": crontab(minute="*"),
     },
     "travel-windows-remind": {
-        "task": "locks.tasks.travel_windows_remind",
+        "task": "locks.rules.tasks.travel_windows_remind",
         "schedule": crontab(minute="*/15"),
     },
 }
@@ -205,9 +212,9 @@ SMS_CODE_LIFETIME = timedelta(minutes=5)
 
 # --- Notifications ------------------------------------------------------------------------------
 NOTIFICATION_BACKENDS = {
-    "push": env.str("NOTIFICATION_PUSH_BACKEND", default="accounts.notifications.RecordingBackend"),
-    "sms": env.str("NOTIFICATION_SMS_BACKEND", default="accounts.notifications.RecordingBackend"),
-    "email": env.str("NOTIFICATION_EMAIL_BACKEND", default="accounts.notifications.RecordingBackend"),
+    "push": env.str("NOTIFICATION_PUSH_BACKEND", default="accounts.notifications.backends.RecordingBackend"),
+    "sms": env.str("NOTIFICATION_SMS_BACKEND", default="accounts.notifications.backends.RecordingBackend"),
+    "email": env.str("NOTIFICATION_EMAIL_BACKEND", default="accounts.notifications.backends.RecordingBackend"),
 }
 # Retries after a transient error: 5 with backoff 2, 4, 8, 16, 32 s (jittered down to half), so a whole retry
 # chain is normally over within about a minute, before the sweep would consider the notification stale.
@@ -264,7 +271,6 @@ if AUTHORIZATION_DEGRADED_MODE not in {"decline_risky", "database", "decline_all
 AUTHORIZATION_BATCH_MAX = 500
 # API keys are cached in each process for this long: a revoked key stops working within it.
 API_KEY_CACHE_SECONDS = env.int("API_KEY_CACHE_SECONDS", default=5)
-CELERY_IMPORTS = ["locks.authorization_tasks"]
 
 # --- Cooling-off holds ----------------------------------------------------------------------------------
 COOLING_OFF_PERIOD = timedelta(seconds=env.int("COOLING_OFF_PERIOD_SECONDS", default=12 * 3600))
@@ -279,14 +285,23 @@ WEBHOOK_REQUEUE_AFTER = timedelta(seconds=env.int("WEBHOOK_REQUEUE_SECONDS", def
 # notifications must not delay a release, and a payment core that times out must not delay the sweep.
 CELERY_TASK_QUEUES = [Queue("celery"), Queue("holds"), Queue("webhooks")]
 CELERY_TASK_ROUTES = {
-    "locks.hold_tasks.webhook_deliver": {"queue": "webhooks"},
-    "locks.hold_tasks.*": {"queue": "holds"},
+    "locks.holds.webhooks.webhook_deliver": {"queue": "webhooks"},
+    "locks.holds.tasks.*": {"queue": "holds"},
 }
 CELERY_BEAT_SCHEDULE.update(
     {
-        "holds-release-due": {"task": "locks.hold_tasks.holds_release_due", "schedule": HOLD_SWEEP_SECONDS},
-        "holds-remind": {"task": "locks.hold_tasks.holds_remind", "schedule": HOLD_SWEEP_SECONDS},
-        "webhooks-retry": {"task": "locks.hold_tasks.webhooks_retry", "schedule": HOLD_SWEEP_SECONDS},
+        "holds-release-due": {"task": "locks.holds.tasks.holds_release_due", "schedule": HOLD_SWEEP_SECONDS},
+        "holds-remind": {"task": "locks.holds.tasks.holds_remind", "schedule": HOLD_SWEEP_SECONDS},
+        "webhooks-retry": {"task": "locks.holds.tasks.webhooks_retry", "schedule": HOLD_SWEEP_SECONDS},
     }
 )
-CELERY_IMPORTS.append("locks.hold_tasks")
+# Every module that defines tasks: the packages per concept are not found by autodiscovery (it looks for
+# <app>.tasks only), and a worker that has not imported a task refuses its messages.
+CELERY_IMPORTS = [
+    "accounts.notifications.delivery",
+    "accounts.notifications.tasks",
+    "locks.authorizations.tasks",
+    "locks.holds.tasks",
+    "locks.holds.webhooks",
+    "locks.rules.tasks",
+]

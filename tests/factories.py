@@ -1,5 +1,7 @@
 """Model factories shared by the whole suite."""
 
+from datetime import timedelta
+
 import factory
 import pyotp
 from django.contrib.auth.hashers import make_password
@@ -82,3 +84,72 @@ class ServiceClientFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"service-{n}")
     scopes = factory.LazyFunction(lambda: ["authorizations:write", "authorizations:read", "holds:read"])
+
+
+# --- locks --------------------------------------------------------------------------------------------
+
+
+class LockSettingsFactory(factory.django.DjangoModelFactory):
+    """An account's lock row, with no customer locks unless given."""
+
+    class Meta:
+        model = "locks.LockSettings"
+
+    account = factory.SubFactory(BankAccountFactory)
+
+
+class TravelWindowFactory(factory.django.DjangoModelFactory):
+    """A travel window that started an hour ago and ends in a week."""
+
+    class Meta:
+        model = "locks.TravelWindow"
+
+    account = factory.SubFactory(BankAccountFactory)
+    regions = factory.LazyFunction(lambda: ["JP"])
+    starts_at = factory.LazyFunction(lambda: timezone.now() - timedelta(hours=1))
+    ends_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
+
+
+class PendingLooseningFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "locks.PendingLoosening"
+
+    account = factory.SubFactory(BankAccountFactory)
+    document = factory.LazyFunction(dict)
+    effective_at = factory.LazyFunction(lambda: timezone.now() + timedelta(hours=1))
+
+
+class PayeeRiskEntryFactory(factory.django.DjangoModelFactory):
+    """A risk-list entry for `account` (a plain number, stored as its keyed hash)."""
+
+    class Meta:
+        model = "locks.PayeeRiskEntry"
+        exclude = ["account"]
+
+    account = factory.Sequence(lambda n: f"6222029{n:09d}")
+    counterparty = factory.LazyAttribute(lambda o: crypto.blind_index(o.account, purpose="payee"))
+    severity = "high"
+    source = "test"
+
+
+class AuthorizationFactory(factory.django.DjangoModelFactory):
+    """A recorded decision: by default an approved, counted CNY 100 POS payment made now."""
+
+    class Meta:
+        model = "locks.Authorization"
+
+    transaction_id = factory.Sequence(lambda n: f"txn-{n}")
+    client = factory.SubFactory(ServiceClientFactory)
+    account = factory.SubFactory(BankAccountFactory)
+    request_hash = "x"
+    outcome = "approve"
+    reasons = factory.LazyFunction(list)
+    policy_version = 1
+    amount = 10_000
+    currency = "CNY"
+    channel = "pos"
+    country = "CN"
+    initiated_at = factory.LazyFunction(timezone.now)
+    local_day = factory.LazyFunction(lambda: timezone.now().date())
+    counted = True
+    created_at = factory.LazyFunction(timezone.now)

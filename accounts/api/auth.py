@@ -12,11 +12,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.api.caller import request_customer
 from accounts.models import AuthToken, Customer, Device
 from accounts.permissions import IsAgent, IsCustomer
 from accounts.signin import customer_sign_in, device_list, device_revoke, staff_sign_in, token_sign_out
-from locks.securitylog import Actor, Origin
-from securitycenter.errors import PROBLEM_CONTENT_TYPE, ProblemSerializer
+from securitycenter.openapi import ProblemSerializer
+from securitycenter.problems import PROBLEM_CONTENT_TYPE
+from securitycenter.securitylog.record import Actor, Origin
 
 # --- schema helpers ---------------------------------------------------------------------------------
 
@@ -33,11 +35,6 @@ _BAD_INPUT = "Invalid input (`validation_error`): `errors` names each offending 
 _UNAUTHENTICATED = "No valid customer token for this device (`not_authenticated`, `token_*`)."
 _NOT_A_CUSTOMER = "The caller is not a customer (a staff token or a service API key)."
 _LOCKED = "`login_locked`: too many failed sign-ins; try again after `retry_after` seconds (also Retry-After)."
-
-
-def _customer(request: Request) -> Customer:
-    assert isinstance(request.user, Customer)  # IsCustomer let the request in
-    return request.user
 
 
 def _token(request: Request) -> AuthToken:
@@ -203,7 +200,7 @@ class MeView(APIView):
         responses={200: MeSerializer, **_problems({401: _UNAUTHENTICATED, 403: _NOT_A_CUSTOMER})},
     )
     def get(self, request: Request) -> Response:
-        return Response(MeSerializer(_customer(request)).data)
+        return Response(MeSerializer(request_customer(request)).data)
 
 
 class DeviceListView(APIView):
@@ -216,7 +213,7 @@ class DeviceListView(APIView):
         responses={200: DeviceSerializer(many=True), **_problems({401: _UNAUTHENTICATED, 403: _NOT_A_CUSTOMER})},
     )
     def get(self, request: Request) -> Response:
-        devices = device_list(customer=_customer(request))
+        devices = device_list(customer=request_customer(request))
         context = {"current_device_pk": _token(request).device_id}
         return Response(DeviceSerializer(devices, many=True, context=context).data)
 
@@ -238,7 +235,7 @@ class DeviceRevokeView(APIView):
         },
     )
     def post(self, request: Request, pk: int) -> Response:
-        customer = _customer(request)
+        customer = request_customer(request)
         device = get_object_or_404(Device, pk=pk, customer=customer)
         device = device_revoke(device=device, actor=Actor.customer(customer), origin=Origin.from_request(request))
         context = {"current_device_pk": _token(request).device_id}

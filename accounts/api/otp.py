@@ -10,9 +10,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import Customer, OtpDevice
+from accounts.api.caller import otp_code_from_request, request_customer
+from accounts.models import OtpDevice
 from accounts.otp import (
-    otp_code_from_request,
     otp_device_confirm,
     otp_device_enroll,
     otp_device_list,
@@ -21,8 +21,9 @@ from accounts.otp import (
     sms_code_send,
 )
 from accounts.permissions import IsCustomer
-from locks.securitylog import Origin
-from securitycenter.errors import PROBLEM_CONTENT_TYPE, ProblemSerializer
+from securitycenter.openapi import ProblemSerializer
+from securitycenter.problems import PROBLEM_CONTENT_TYPE
+from securitycenter.securitylog.record import Origin
 
 _CODE_REGEX = r"^[0-9]{6}\Z"
 _CODE_ERRORS: dict[str, Any] = {"invalid": "Enter the 6-digit code."}
@@ -50,11 +51,6 @@ _X_OTP = OpenApiParameter(
     required=False,
     description="A current one-time password (TOTP or SMS code); alternative to the body field.",
 )
-
-
-def _customer(request: Request) -> Customer:
-    assert isinstance(request.user, Customer)  # IsCustomer let the request in
-    return request.user
 
 
 class OtpDeviceSerializer(serializers.Serializer[Any]):
@@ -107,7 +103,7 @@ class OtpDeviceListCreateApi(APIView):
         responses={200: OtpDeviceSerializer(many=True), **_NOT_AUTHENTICATED, **_NOT_A_CUSTOMER},
     )
     def get(self, request: Request) -> Response:
-        devices = otp_device_list(customer=_customer(request))
+        devices = otp_device_list(customer=request_customer(request))
         return Response(OtpDeviceSerializer(devices, many=True).data)
 
     @extend_schema(
@@ -130,7 +126,7 @@ class OtpDeviceListCreateApi(APIView):
         serializer = OtpDeviceEnrolInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         enrolled = otp_device_enroll(
-            customer=_customer(request),
+            customer=request_customer(request),
             name=serializer.validated_data["name"],
             otp=otp_code_from_request(request),
             origin=Origin.from_request(request),
@@ -166,7 +162,7 @@ class OtpDeviceRemoveApi(APIView):
         serializer = OtpDeviceRemoveInputSerializer(data=data)
         serializer.is_valid(raise_exception=True)
         otp_device_remove(
-            customer=_customer(request),
+            customer=request_customer(request),
             device_id=device_id,
             code=serializer.validated_data["code"],
             origin=Origin.from_request(request),
@@ -195,7 +191,7 @@ class OtpDeviceConfirmApi(APIView):
         serializer = OtpCodeInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         device = otp_device_confirm(
-            customer=_customer(request),
+            customer=request_customer(request),
             device_id=device_id,
             code=serializer.validated_data["code"],
             origin=Origin.from_request(request),
@@ -219,7 +215,7 @@ class SmsCodeSendApi(APIView):
         },
     )
     def post(self, request: Request) -> Response:
-        sms_code = sms_code_send(customer=_customer(request), origin=Origin.from_request(request))
+        sms_code = sms_code_send(customer=request_customer(request), origin=Origin.from_request(request))
         return Response(SmsCodeSentSerializer(sms_code).data, status=status.HTTP_202_ACCEPTED)
 
 
@@ -242,7 +238,7 @@ class OtpVerifyApi(APIView):
         serializer = OtpCodeInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         otp_step_up_verify(
-            customer=_customer(request),
+            customer=request_customer(request),
             code=serializer.validated_data["code"],
             origin=Origin.from_request(request),
             field="code",

@@ -1,7 +1,9 @@
-from locks.models.authorizations import Authorization, PayeeRiskEntry
+"""The locks app's models, one module per concept: the floor every room of locks stands on (it imports none of them)."""
+
+from locks.models.authorizations import Authorization
 from locks.models.holds import Hold, WebhookAttempt, WebhookDelivery
-from locks.models.locks import LockSettings, PendingLoosening, TravelWindow
-from locks.models.security_log import SecurityEvent, SecurityLogHead
+from locks.models.lock_settings import LockSettings, PendingLoosening, TravelWindow
+from locks.models.risklist import PayeeRiskEntry
 
 __all__ = [
     "Authorization",
@@ -9,8 +11,6 @@ __all__ = [
     "LockSettings",
     "PayeeRiskEntry",
     "PendingLoosening",
-    "SecurityEvent",
-    "SecurityLogHead",
     "TravelWindow",
     "WebhookAttempt",
     "WebhookDelivery",

@@ -1,4 +1,4 @@
-"""Authorization decisions (the durable record behind the Redis counters) and the payee risk list."""
+"""Authorization decisions: the durable record behind the Redis counters."""
 
 from django.db import models
 
@@ -47,18 +47,3 @@ class Authorization(models.Model):
                 condition=models.Q(logged_at__isnull=True, outcome="decline"),
             ),
         ]
-
-
-class PayeeRiskEntry(models.Model):
-    """A counterparty account on the fraud risk list (融安e信), stored only as a keyed hash."""
-
-    class Severity(models.TextChoices):
-        MEDIUM = "medium"
-        HIGH = "high"
-
-    counterparty = models.CharField(max_length=64, unique=True, help_text="blind_index(account, 'payee')")
-    severity = models.CharField(max_length=8, choices=Severity.choices)
-    source = models.CharField(max_length=64)
-    note = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)

@@ -9,7 +9,6 @@ from unittest import mock
 import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
-from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.test import APIRequestFactory
 from rest_framework.views import APIView
@@ -17,8 +16,9 @@ from rest_framework.views import APIView
 from accounts.models import ApiKey, ServiceClient
 from accounts.permissions import service_with
 from accounts.service_clients import api_key_create, api_key_revoke, api_key_rotate, service_client_create
-from locks.models.security_log import EventType, SecurityEvent
 from securitycenter.crypto import token_hash
+from securitycenter.errors import ValidationFailed
+from securitycenter.securitylog.models import EventType, SecurityEvent
 from tests.factories import ServiceClientFactory
 
 pytestmark = pytest.mark.django_db
@@ -160,9 +160,9 @@ def test_service_client_create_validates_scopes_and_name():
         ({"name": "core", "scopes": ["holds:read"]}, "name", "duplicate"),
         ({"name": "x", "scopes": ["holds:read"], "webhook_url": "not a url"}, "webhook_url", "invalid"),
     ]:
-        with pytest.raises(ValidationError) as excinfo:
+        with pytest.raises(ValidationFailed) as excinfo:
             service_client_create(**kwargs)
-        assert excinfo.value.get_codes() == {field: [code]}
+        assert {e["field"]: [e["code"]] for e in excinfo.value.errors} == {field: [code]}
     assert ServiceClient.objects.count() == 1
 
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import AuthToken, Device, LoginThrottle
-from locks.models.security_log import EventType, SecurityEvent
+from securitycenter.securitylog.models import EventType, SecurityEvent
 from tests.factories import DEFAULT_PASSWORD, CustomerFactory, DeviceFactory, StaffUserFactory
 
 pytestmark = pytest.mark.django_db

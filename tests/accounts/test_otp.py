@@ -8,9 +8,9 @@ import pytest
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
-from rest_framework.exceptions import NotFound
 
 from accounts import otp
+from accounts.lockouts import LOCKOUT_CAP
 from accounts.models import Notification, OtpDevice, OtpThrottle, SmsCode
 from accounts.otp import (
     otp_device_confirm,
@@ -23,9 +23,10 @@ from accounts.otp import (
     totp_match_step,
     totp_step,
 )
-from locks.models.security_log import EventType, SecurityEvent
-from locks.securitylog import Origin
-from securitycenter.errors import ApiError
+from securitycenter.errors import DomainError, NotFound
+from securitycenter.problems import problem_status
+from securitycenter.securitylog.models import EventType, SecurityEvent
+from securitycenter.securitylog.record import Origin
 from tests.factories import CustomerFactory, OtpDeviceFactory
 
 ORIGIN = Origin(ip_address="203.0.113.7", device="device-test")
@@ -79,7 +80,7 @@ def events(customer, event_type):
 
 
 def refused(expected, call, /, **kwargs):
-    with pytest.raises(ApiError) as excinfo:
+    with pytest.raises(DomainError) as excinfo:
         call(**kwargs)
     assert excinfo.value.code == expected, excinfo.value.detail
     return excinfo.value
@@ -174,7 +175,7 @@ def test_a_code_is_accepted_once_then_refused_as_a_replay(clock):
     code = code_at(device, T0)
     otp_step_up_verify(customer=device.customer, code=code, origin=ORIGIN)
     error = refused("otp_invalid", otp_step_up_verify, customer=device.customer, code=code, origin=ORIGIN)
-    assert error.status_code == 403
+    assert problem_status(error) == 403
     [replay] = events(device.customer, EventType.OTP_REPLAYED)
     assert replay.details == {"failures": 1, "method": "totp", "device_id": device.pk, "step": totp_step(T0)}
     assert events(device.customer, EventType.OTP_FAILED) == []
@@ -197,7 +198,7 @@ def test_an_older_step_is_a_replay_once_a_newer_one_was_accepted(clock):
 def test_step_up_without_a_code_is_otp_required(code):
     device = OtpDeviceFactory.create()
     error = refused("otp_required", otp_step_up_verify, customer=device.customer, code=code, origin=ORIGIN)
-    assert (error.status_code, error.field) == (403, "otp")
+    assert (problem_status(error), error.field) == (403, "otp")
     assert not OtpThrottle.objects.filter(customer=device.customer).exists()
 
 
@@ -206,7 +207,7 @@ def test_step_up_without_a_code_is_otp_required(code):
 def test_step_up_with_a_malformed_code_is_refused_without_counting(code, evaluations):
     device = OtpDeviceFactory.create()
     error = refused("otp_invalid", otp_step_up_verify, customer=device.customer, code=code, origin=ORIGIN)
-    assert (error.status_code, error.field) == (400, "otp")
+    assert (problem_status(error), error.field) == (400, "otp")
     assert evaluations == []
     assert not OtpThrottle.objects.filter(customer=device.customer).exists()
 
@@ -217,7 +218,7 @@ def test_step_up_with_a_wrong_code_is_counted_and_logged(clock):
     error = refused(
         "otp_invalid", otp_step_up_verify, customer=device.customer, code=wrong_code(device, T0), origin=ORIGIN
     )
-    assert (error.status_code, error.field) == (403, "otp")
+    assert (problem_status(error), error.field) == (403, "otp")
     [failed] = events(device.customer, EventType.OTP_FAILED)
     assert failed.details == {"failures": 1}
     assert (failed.ip_address, failed.device) == ("203.0.113.7", "device-test")
@@ -289,7 +290,7 @@ def test_five_failures_lock_and_the_sixth_attempt_is_not_evaluated(clock, evalua
     error = refused(
         "otp_locked", otp_step_up_verify, customer=device.customer, code=code_at(device, clock.now), origin=ORIGIN
     )
-    assert error.status_code == 429
+    assert problem_status(error) == 429
     assert error.extra == {"retry_after": int(settings.OTP_LOCKOUT_BASE.total_seconds()) - 10}
     assert len(evaluations) == 5, "the right code was refused without being evaluated"
     device.refresh_from_db()
@@ -319,7 +320,7 @@ def test_the_lock_is_capped(clock):
     device = OtpDeviceFactory.create()
     OtpThrottle.objects.create(customer=device.customer, failures=60)
     fail(device, 1)
-    assert throttle_of(device.customer).locked_until == clock.now + otp.LOCKOUT_CAP
+    assert throttle_of(device.customer).locked_until == clock.now + LOCKOUT_CAP
 
 
 @pytest.mark.django_db
@@ -420,7 +421,7 @@ def test_sms_sending_is_limited_to_one_a_minute(clock):
     sms_code_send(customer=customer, origin=ORIGIN)
     clock.advance(seconds=20)
     error = refused("sms_rate_limited", sms_code_send, customer=customer, origin=ORIGIN)
-    assert error.status_code == 429
+    assert problem_status(error) == 429
     assert error.extra == {"retry_after": 40}
     clock.advance(seconds=40)
     sms_code_send(customer=customer, origin=ORIGIN)
@@ -544,7 +545,7 @@ def test_confirmation_with_a_wrong_code_is_counted(clock):
         code=wrong_code(pending, T0),
         origin=ORIGIN,
     )
-    assert (error.status_code, error.field) == (400, "code")
+    assert (problem_status(error), error.field) == (400, "code")
     pending.refresh_from_db()
     assert pending.confirmed_at is None
     assert throttle_of(pending.customer).failures == 1

@@ -13,11 +13,12 @@ from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
+from accounts.api.caller import otp_code_from_request
 from accounts.models import ApiKey, Notification, OtpDevice, OtpThrottle, ServiceClient
-from accounts.otp import otp_code_from_request, totp_code, totp_step
+from accounts.otp import totp_code, totp_step
 from accounts.tokens import auth_token_issue
-from locks.models.security_log import EventType, SecurityEvent
 from securitycenter.crypto import token_hash
+from securitycenter.securitylog.models import EventType, SecurityEvent
 from tests.factories import CustomerFactory, DeviceFactory, OtpDeviceFactory
 
 pytestmark = pytest.mark.django_db

@@ -4,46 +4,28 @@ import threading
 from collections import Counter
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from accounts import otp
 from accounts.models import OtpDevice, OtpThrottle, SmsCode
 from accounts.otp import otp_step_up_verify, sms_code_send, totp_code, totp_step
-from locks.models.security_log import EventType, SecurityEvent
-from locks.securitylog import Origin
-from securitycenter.errors import ApiError
+from securitycenter.errors import DomainError
+from securitycenter.securitylog.models import EventType, SecurityEvent
+from securitycenter.securitylog.record import Origin
 from tests.factories import OtpDeviceFactory
+from tests.support.race import run_at_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 ORIGIN = Origin(ip_address="198.51.100.1")
 
 
-def run_at_once(count, work):
-    """Run `work(i)` in `count` threads released together; return each thread's outcome."""
-    start = threading.Barrier(count)
-    outcomes: list[str] = ["unfinished"] * count
-
-    def thread(i):
-        try:
-            start.wait()
-            work(i)
-            outcomes[i] = "accepted"
-        except ApiError as exc:
-            outcomes[i] = exc.code
-        except Exception as exc:  # noqa: BLE001 - reported by the assertion below, not lost in a thread
-            outcomes[i] = repr(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=thread, args=(i,)) for i in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert not any(t.is_alive() for t in threads)
-    return outcomes
+def outcomes_at_once(count, work):
+    """Run `work(i)` in `count` threads released together; each thread's outcome: "accepted" or the code."""
+    return [
+        "accepted" if not isinstance(r, BaseException) else r.code if isinstance(r, DomainError) else repr(r)
+        for r in run_at_once(count, work)
+    ]
 
 
 @pytest.fixture
@@ -72,7 +54,9 @@ def wrong_codes(device, how_many):
 def test_parallel_guesses_never_get_more_than_five_evaluations(evaluations):
     device = OtpDeviceFactory.create()
     codes = wrong_codes(device, 20)
-    outcomes = run_at_once(20, lambda i: otp_step_up_verify(customer=device.customer, code=codes[i], origin=ORIGIN))
+    outcomes = outcomes_at_once(
+        20, lambda i: otp_step_up_verify(customer=device.customer, code=codes[i], origin=ORIGIN)
+    )
 
     assert Counter(outcomes) == {"otp_invalid": 5, "otp_locked": 15}
     assert evaluations["evaluated"] == 5
@@ -89,7 +73,7 @@ def test_the_same_valid_code_sent_ten_times_at_once_is_accepted_once():
     device = OtpDeviceFactory.create()
     step = totp_step(timezone.now())
     code = totp_code(secret=device.secret, step=step)
-    outcomes = run_at_once(10, lambda i: otp_step_up_verify(customer=device.customer, code=code, origin=ORIGIN))
+    outcomes = outcomes_at_once(10, lambda i: otp_step_up_verify(customer=device.customer, code=code, origin=ORIGIN))
 
     assert outcomes.count("accepted") == 1
     assert set(outcomes) <= {"accepted", "otp_invalid", "otp_locked"}, outcomes
@@ -103,17 +87,17 @@ def test_the_same_valid_code_sent_ten_times_at_once_is_accepted_once():
 def test_a_failure_is_committed_although_the_request_fails():
     device = OtpDeviceFactory.create()
     [code] = wrong_codes(device, 1)
-    with pytest.raises(ApiError):
+    with pytest.raises(DomainError):
         otp_step_up_verify(customer=device.customer, code=code, origin=ORIGIN)
     # Outside any test transaction: only what was committed is visible to another connection.
-    outcome = run_at_once(1, lambda i: OtpThrottle.objects.get(customer=device.customer, failures=1))
+    outcome = outcomes_at_once(1, lambda i: OtpThrottle.objects.get(customer=device.customer, failures=1))
     assert outcome == ["accepted"]
     assert SecurityEvent.objects.filter(customer=device.customer, event_type=EventType.OTP_FAILED).count() == 1
 
 
 def test_parallel_sms_requests_send_one_code():
     device = OtpDeviceFactory.create()
-    outcomes = run_at_once(8, lambda i: sms_code_send(customer=device.customer, origin=ORIGIN))
+    outcomes = outcomes_at_once(8, lambda i: sms_code_send(customer=device.customer, origin=ORIGIN))
     assert Counter(outcomes) == {"accepted": 1, "sms_rate_limited": 7}
     assert SmsCode.objects.filter(customer=device.customer).count() == 1
 
@@ -121,7 +105,7 @@ def test_parallel_sms_requests_send_one_code():
 def test_parallel_confirmations_confirm_once():
     pending = OtpDeviceFactory.create(confirmed_at=None)
     code = totp_code(secret=pending.secret, step=totp_step(timezone.now()))
-    outcomes = run_at_once(
+    outcomes = outcomes_at_once(
         6,
         lambda i: otp.otp_device_confirm(customer=pending.customer, device_id=pending.pk, code=code, origin=ORIGIN),
     )

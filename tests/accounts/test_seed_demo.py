@@ -6,7 +6,7 @@ from accounts.authentication import api_key_resolve
 from accounts.management.commands.seed_demo import CUSTOMER_PASSWORD, DEMO_API_KEY, STAFF_PASSWORD
 from accounts.models import BankAccount, Customer, ServiceClient
 from accounts.signin import customer_sign_in, staff_sign_in
-from locks.securitylog import Origin
+from securitycenter.securitylog.record import Origin
 
 pytestmark = pytest.mark.django_db
 

@@ -99,3 +99,13 @@ def sign_in_again(session):
     one has outlived its idle timeout."""
     issued = auth_token_issue(customer=session.customer, device=session.device, ip_address="203.0.113.9")
     session.client.credentials(HTTP_AUTHORIZATION=f"Bearer {issued.raw}", HTTP_X_DEVICE_ID=session.device.device_id)
+
+
+def policy_read(account_id):
+    """The policy published to Redis for an account, or None: what the hot path would read."""
+    from locks.decision.policy import policy_decode
+    from locks.rules.policies import POLICY_KEY
+    from securitycenter.redis import redis_client
+
+    data = redis_client().hget(POLICY_KEY.format(account_id), "b")
+    return policy_decode(data) if data is not None else None

@@ -15,14 +15,9 @@ from rest_framework.test import APIRequestFactory
 from rest_framework.views import APIView
 
 from accounts.permissions import IsCustomer
-from securitycenter.errors import (
-    PROBLEM_CONTENT_TYPE,
-    ApiError,
-    Conflict,
-    Locked,
-    field_error,
-    problem_exception_handler,
-)
+from securitycenter.errors import Conflict, InvalidInput, NotPermitted, TooManyAttempts, field_error
+from securitycenter.exception_handler import problem_exception_handler
+from securitycenter.problems import PROBLEM_CONTENT_TYPE
 
 factory = APIRequestFactory()
 
@@ -167,8 +162,8 @@ def test_a_django_model_validation_error_keeps_codes_and_params():
 # --- Errors services raise on purpose -----------------------------------------------------------------
 
 
-def test_api_error_with_a_field():
-    response = get(ApiError("The amount is over your daily limit.", code="over_daily_limit", field="amount"))
+def test_domain_error_with_a_field():
+    response = get(InvalidInput("The amount is over your daily limit.", code="over_daily_limit", field="amount"))
     assert response.status_code == 400
     body = problem_of(response)
     assert body["code"] == "over_daily_limit"
@@ -178,8 +173,8 @@ def test_api_error_with_a_field():
     ]
 
 
-def test_api_error_with_its_own_status():
-    response = get(ApiError("Loosening needs a fresh one-time password.", code="otp_required", status_code=403))
+def test_domain_error_kind_gives_the_status():
+    response = get(NotPermitted("Loosening needs a fresh one-time password.", code="otp_required"))
     assert response.status_code == 403
     assert problem_of(response)["code"] == "otp_required"
 
@@ -195,7 +190,7 @@ def test_conflict_carries_the_current_state():
 
 
 def test_locked_says_when_to_retry():
-    response = get(Locked(extra={"retry_after": 120}))
+    response = get(TooManyAttempts(retry_after=120))
     assert response.status_code == 429
     body = problem_of(response)
     assert body["code"] == "locked_out"

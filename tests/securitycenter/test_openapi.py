@@ -16,7 +16,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsCustomer
-from securitycenter.errors import PROBLEM_CONTENT_TYPE, problem_responses
+from securitycenter.openapi import problem_responses
+from securitycenter.problems import PROBLEM_CONTENT_TYPE
 
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 

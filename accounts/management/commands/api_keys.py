@@ -14,7 +14,6 @@ from argparse import ArgumentParser
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
-from rest_framework.exceptions import ValidationError
 
 from accounts.models import ApiKey, ServiceClient
 from accounts.service_clients import (
@@ -24,16 +23,10 @@ from accounts.service_clients import (
     api_key_rotate,
     service_client_create,
 )
-from locks.securitylog import Actor
+from securitycenter.errors import DomainError
+from securitycenter.securitylog.record import Actor
 
 _ACTOR = Actor.system("api_keys")
-
-
-def _validation_message(exc: ValidationError) -> str:
-    detail = exc.detail
-    if isinstance(detail, dict):
-        return "; ".join(f"{field}: {' '.join(str(m) for m in messages)}" for field, messages in detail.items())
-    return str(detail)
 
 
 class Command(BaseCommand):
@@ -80,8 +73,8 @@ class Command(BaseCommand):
         }[options["action"]]
         try:
             handler(options)
-        except ValidationError as exc:
-            raise CommandError(_validation_message(exc)) from None
+        except DomainError as exc:
+            raise CommandError(exc.detail) from None
 
     def _client(self, name: str) -> ServiceClient:
         try:

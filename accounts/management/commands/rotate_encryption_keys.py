@@ -4,8 +4,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.encryption import encrypted_fields_rotate
-from locks.models.security_log import EventType
-from locks.securitylog import Actor, security_log_record
+from securitycenter.securitylog.models import EventType
+from securitycenter.securitylog.record import Actor, security_log_record
 
 
 class Command(BaseCommand):

@@ -3,8 +3,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from locks.risklist import RiskListError, risk_list_load_csv
-from locks.securitylog import Actor
+from locks.risklist.services import RiskListError, risk_list_load_csv
+from securitycenter.securitylog.record import Actor
 
 
 class Command(BaseCommand):

@@ -4,7 +4,7 @@ import redis
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import BankAccount
-from locks.policies import policy_publish
+from locks.rules.policies import policy_publish
 from securitycenter.redis import redis_client
 
 BATCH_SIZE = 1000

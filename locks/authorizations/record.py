@@ -1,0 +1,128 @@
+"""The durable record of each decision: what the counters are rebuilt from, and what a retry is answered with."""
+
+import time
+from datetime import UTC, datetime
+from typing import Any, Final
+
+import msgspec
+import redis
+from django.db import connection
+
+from locks.authorizations.answers import AuthorizationDecision, decision_answer
+from locks.authorizations.context import Context
+from locks.authorizations.request import IdempotencyConflict
+from locks.decision.engine import Decision
+from locks.models import Authorization
+
+# The rows travel as one JSON document that PostgreSQL unpacks into the table's row type: the statement is
+# constant (psycopg parses it once, not a 500-row VALUES list per batch) and there is one parameter to adapt
+# instead of 19 a row. Building the 500-row VALUES statement took ~27 ms of client CPU, this takes ~2 ms.
+_INSERT_SQL: Final = """
+INSERT INTO locks_authorization (
+    transaction_id, client_id, account_id, request_hash, outcome, reasons, policy_version, amount, currency,
+    channel, country, subdivision, mcc, counterparty, initiated_at, local_day, counted, degraded, created_at
+)
+SELECT
+    transaction_id, client_id, account_id, request_hash, outcome, reasons, policy_version, amount, currency,
+    channel, country, subdivision, mcc, counterparty, initiated_at, local_day, counted, degraded, created_at
+FROM json_populate_recordset(NULL::locks_authorization, %s::json)
+ON CONFLICT (transaction_id) DO NOTHING
+RETURNING id, transaction_id
+"""
+_rows_encoder = msgspec.json.Encoder()
+
+
+def insert_row(
+    ctx: Context, decision: Decision, policy_version: int, day: Any, counted: bool, degraded: bool, now: datetime
+) -> dict[str, Any]:
+    """One `_INSERT_SQL` row: the durable record of a decision."""
+    r = ctx.request
+    return {
+        "transaction_id": r.transaction_id,
+        "client_id": ctx.client_id,
+        "account_id": ctx.account_id,
+        "request_hash": ctx.hash,
+        "outcome": decision.outcome,
+        "reasons": [str(x) for x in decision.reasons],
+        "policy_version": policy_version,
+        "amount": r.amount,
+        "currency": r.currency,
+        "channel": r.channel,
+        "country": r.country,
+        "subdivision": r.subdivision or "",
+        "mcc": r.mcc or "",
+        "counterparty": ctx.counterparty,
+        "initiated_at": r.initiated_at,
+        "local_day": day,
+        "counted": counted,
+        "degraded": degraded,
+        "created_at": now,
+    }
+
+
+def insert(rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Insert the durable records; transaction id → id of those inserted (not of those already there)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(_INSERT_SQL, [_rows_encoder.encode(rows).decode()])
+        else:  # SQLite (development): a VALUES list, each value adapted by Django
+            columns = list(rows[0])
+            values = ", ".join(["(" + ", ".join(["%s"] * len(columns)) + ")"] * len(rows))
+            params = [msgspec.json.encode(v).decode() if k == "reasons" else v for row in rows for k, v in row.items()]
+            cursor.execute(
+                f"INSERT INTO locks_authorization ({', '.join(columns)}) VALUES {values}"  # noqa: S608 - no input
+                " ON CONFLICT (transaction_id) DO NOTHING RETURNING id, transaction_id",
+                params,
+            )
+        return {txn_id: pk for pk, txn_id in cursor.fetchall()}
+
+
+def record(
+    ctx: Context, decision: Decision, *, policy_version: int, day: Any, counted: bool, degraded: bool
+) -> int | None:
+    """Insert the durable record; None if this transaction id was already recorded (a duplicate)."""
+    row = insert_row(ctx, decision, policy_version, day, counted, degraded, datetime.now(UTC))
+    return insert([row]).get(ctx.request.transaction_id)
+
+
+def stored_request_hash(transaction_id: str) -> str | None:
+    """The request hash recorded with a transaction id, if it was decided."""
+    return Authorization.objects.filter(transaction_id=transaction_id).values_list("request_hash", flat=True).first()
+
+
+def recorded_answer(
+    *, transaction_id: str, client_id: int | None = None, wait: float = 0.0
+) -> AuthorizationDecision | None:
+    """The stored decision, waiting up to `wait` seconds for an in-flight twin to record it."""
+    deadline = time.monotonic() + wait
+    while True:
+        qs = Authorization.objects.filter(transaction_id=transaction_id)
+        if client_id is not None:
+            qs = qs.filter(client_id=client_id)
+        row = qs.values_list(
+            "pk", "outcome", "reasons", "policy_version", "degraded", "hold", "hold__release_at"
+        ).first()
+        if row is not None:
+            return decision_answer(
+                decision_id=row[0],
+                transaction_id=transaction_id,
+                outcome=row[1],
+                reasons=tuple(row[2]),
+                policy_version=row[3],
+                degraded=row[4],
+                hold_id=row[5],
+                release_at=row[6],
+            )
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(0.01)
+
+
+def duplicate_answer(ctx: Context, stored_hash: str | None) -> AuthorizationDecision:
+    """The answer to a transaction id seen before: the recorded decision if the body is the same."""
+    if stored_hash != ctx.hash:
+        raise IdempotencyConflict(ctx.request.transaction_id)
+    answer = recorded_answer(transaction_id=ctx.request.transaction_id, wait=2.0)
+    if answer is None:
+        raise redis.RedisError("duplicate of a request whose decision was never recorded")
+    return answer

@@ -1,0 +1,160 @@
+# ruff: noqa: RUF001  (Chinese text uses full-width punctuation, as it should)
+"""Reason codes for authorization decisions, each with a short message in zh-Hans and en.
+
+The messages speak to the customer: what happened and, where a lock of theirs caused it, where to change it.
+No Django, no I/O: the decision engine and the hot path import this module.
+"""
+
+from collections.abc import Iterable
+from enum import StrEnum
+from typing import Final
+
+
+class Reason(StrEnum):
+    ACCOUNT_FROZEN = "account_frozen"
+    CARD_NOT_PRESENT_FROZEN = "card_not_present_frozen"
+    PAYEE_HIGH_RISK = "payee_high_risk"
+    CHANNEL_OFF = "channel_off"
+    CROSS_BORDER_OFF = "cross_border_off"
+    REGION_NOT_ALLOWED = "region_not_allowed"
+    OUTSIDE_ALLOWED_TIME = "outside_allowed_time"
+    CURRENCY_MISMATCH = "currency_mismatch"
+    OVER_PER_TRANSACTION_LIMIT = "over_per_transaction_limit"
+    OVER_DAILY_LIMIT = "over_daily_limit"
+    OVER_MONTHLY_LIMIT = "over_monthly_limit"
+    OVER_CHANNEL_PER_TRANSACTION_LIMIT = "over_channel_per_transaction_limit"
+    OVER_CHANNEL_DAILY_LIMIT = "over_channel_daily_limit"
+    OVER_CHANNEL_MONTHLY_LIMIT = "over_channel_monthly_limit"
+    PAYEE_MEDIUM_RISK = "payee_medium_risk"
+    COOLING_OFF = "cooling_off"
+    NEW_PAYEE_COOLING_OFF = "new_payee_cooling_off"
+    SERVICE_DEGRADED = "service_degraded"
+
+
+# Reasons a customer can remove by changing their own locks: a decline for one of these is logged and
+# the customer is told how to change the lock.
+CUSTOMER_LOCK_REASONS: Final[frozenset[Reason]] = frozenset(
+    {
+        Reason.ACCOUNT_FROZEN,
+        Reason.CARD_NOT_PRESENT_FROZEN,
+        Reason.CHANNEL_OFF,
+        Reason.CROSS_BORDER_OFF,
+        Reason.REGION_NOT_ALLOWED,
+        Reason.OUTSIDE_ALLOWED_TIME,
+        Reason.OVER_PER_TRANSACTION_LIMIT,
+        Reason.OVER_DAILY_LIMIT,
+        Reason.OVER_MONTHLY_LIMIT,
+        Reason.OVER_CHANNEL_PER_TRANSACTION_LIMIT,
+        Reason.OVER_CHANNEL_DAILY_LIMIT,
+        Reason.OVER_CHANNEL_MONTHLY_LIMIT,
+    }
+)
+
+_NO_URGENCY_ZH = "任何正规机构都不会要求您紧急转账。"
+_NO_URGENCY_EN = "Nobody legitimate asks you to move money urgently."
+
+# code → (zh-Hans, en)
+MESSAGES: Final[dict[Reason, tuple[str, str]]] = {
+    Reason.ACCOUNT_FROZEN: (
+        "该账户的全部对外支付已冻结，本笔交易未执行。如需解除冻结，请前往“安全中心 > 应急处理”或致电95588。",
+        "All outgoing payments from this account are frozen, so this payment was stopped. "
+        "To lift the freeze, go to Security Center > Emergency freeze or call 95588.",
+    ),
+    Reason.CARD_NOT_PRESENT_FROZEN: (
+        "该账户的无卡支付（网上支付和快捷支付）已冻结。如需解除冻结，请前往“安全中心 > 应急处理”或致电95588。",
+        "Card-not-present payments (online and quick payments) are frozen on this account. "
+        "To lift the freeze, go to Security Center > Emergency freeze or call 95588.",
+    ),
+    Reason.PAYEE_HIGH_RISK: (
+        "收款账户在涉诈风险名单上，本笔交易已拦截。请勿向陌生人转账；如有人催促您付款，请致电95588或报警。",
+        "The receiving account is on the fraud risk list, so this payment was stopped. Do not send money to "
+        "people you do not know; if someone is pressing you to pay, call 95588 or the police.",
+    ),
+    Reason.CHANNEL_OFF: (
+        "该账户已关闭此交易渠道。如需开启，请前往“安全中心 > 交易权限管理”。",
+        "This payment channel is switched off for this account. "
+        "You can switch it on in Security Center > Transaction permissions.",
+    ),
+    Reason.CROSS_BORDER_OFF: (
+        "该账户已关闭境外交易。如需开启或添加出行时段，请前往“安全中心 > 交易权限管理”。",
+        "Cross-border payments are switched off for this account. You can switch them on or add a travel "
+        "window in Security Center > Transaction permissions.",
+    ),
+    Reason.REGION_NOT_ALLOWED: (
+        "根据您设置的交易区域，该地区的交易不被允许。如需修改交易区域或添加出行时段，请前往“安全中心 > 账户安全锁”。",
+        "Payments in this region are blocked by your region lock. You can change the allowed regions or add "
+        "a travel window in Security Center > Account locks.",
+    ),
+    Reason.OUTSIDE_ALLOWED_TIME: (
+        "当前不在您设置的允许交易时间内，交易已拦截。如需修改允许交易时间，请前往“安全中心 > 账户安全锁”。",
+        "Payments outside your allowed hours are blocked. "
+        "You can change the allowed hours in Security Center > Account locks.",
+    ),
+    Reason.CURRENCY_MISMATCH: (
+        "本笔交易的币种与账户币种不一致，无法按您的限额校验，交易已拒绝。请使用账户币种支付或更换账户。",
+        "This payment is not in the account's currency, so it cannot be checked against your limits and "
+        "was declined. Please pay in the account's currency or use another account.",
+    ),
+    Reason.OVER_PER_TRANSACTION_LIMIT: (
+        "本笔金额超过您设置的单笔限额。如需调整限额，请前往“安全中心 > 账户安全锁”。",
+        "This payment is above your per-transaction limit. "
+        "You can change the limit in Security Center > Account locks.",
+    ),
+    Reason.OVER_DAILY_LIMIT: (
+        "本笔交易将超过您设置的单日累计限额。如需调整限额，请前往“安全中心 > 账户安全锁”。",
+        "This payment would take you over your daily limit. "
+        "You can change the limit in Security Center > Account locks.",
+    ),
+    Reason.OVER_MONTHLY_LIMIT: (
+        "本笔交易将超过您设置的单月累计限额。如需调整限额，请前往“安全中心 > 账户安全锁”。",
+        "This payment would take you over your monthly limit. "
+        "You can change the limit in Security Center > Account locks.",
+    ),
+    Reason.OVER_CHANNEL_PER_TRANSACTION_LIMIT: (
+        "本笔金额超过您为该交易渠道设置的单笔限额。如需调整，请前往“安全中心 > 账户安全锁”。",
+        "This payment is above your per-transaction limit for this channel. "
+        "You can change it in Security Center > Account locks.",
+    ),
+    Reason.OVER_CHANNEL_DAILY_LIMIT: (
+        "本笔交易将超过您为该交易渠道设置的单日累计限额。如需调整，请前往“安全中心 > 账户安全锁”。",
+        "This payment would take you over your daily limit for this channel. "
+        "You can change it in Security Center > Account locks.",
+    ),
+    Reason.OVER_CHANNEL_MONTHLY_LIMIT: (
+        "本笔交易将超过您为该交易渠道设置的单月累计限额。如需调整，请前往“安全中心 > 账户安全锁”。",
+        "This payment would take you over your monthly limit for this channel. "
+        "You can change it in Security Center > Account locks.",
+    ),
+    Reason.PAYEE_MEDIUM_RISK: (
+        "收款账户曾被举报涉嫌诈骗，本笔交易需经银行核实后才会处理，我们可能会致电您确认。" + _NO_URGENCY_ZH,
+        "The receiving account has been reported for possible fraud, so the bank will check this payment "
+        "before it goes through and may call you. " + _NO_URGENCY_EN,
+    ),
+    Reason.COOLING_OFF: (
+        "大额转账需经过冷静期后才会转出，冷静期内您可以在“安全中心 > 冷静期交易”中取消。" + _NO_URGENCY_ZH,
+        "Large transfers wait for a cooling-off period before the money leaves; until then you can cancel "
+        "it in Security Center > Held transfers. " + _NO_URGENCY_EN,
+    ),
+    Reason.NEW_PAYEE_COOLING_OFF: (
+        "这是您首次向该收款人转账，本笔转账需经过冷静期后才会转出，冷静期内您可以在“安全中心 > 冷静期交易”中取消。"
+        + _NO_URGENCY_ZH,
+        "This is your first transfer to this payee, so it waits for a cooling-off period before the money "
+        "leaves; until then you can cancel it in Security Center > Held transfers. " + _NO_URGENCY_EN,
+    ),
+    Reason.SERVICE_DEGRADED: (
+        "安全校验服务暂时不可用，为保护您的资金，此类交易暂停办理。请稍后再试或致电95588。",
+        "Our security checks are temporarily unavailable, so this type of payment is paused to protect "
+        "your money. Please try again later or call 95588.",
+    ),
+}
+
+
+def reason_message(code: Reason) -> dict[str, str]:
+    """The customer message for one reason, by language tag."""
+    zh, en = MESSAGES[code]
+    return {"zh-Hans": zh, "en": en}
+
+
+def reasons_render(reasons: Iterable[Reason]) -> list[dict[str, object]]:
+    """[{code, message: {zh-Hans, en}}] for an API answer or a notification, in the given order."""
+    return [{"code": code.value, "message": reason_message(code)} for code in reasons]

@@ -1,0 +1,246 @@
+"""Cooling-off holds (冷静期): held → released | cancelled | stopped, and nothing else.
+
+Every transition is one conditional UPDATE from `held`, so whichever of the sweep, the customer and the
+agent gets there first wins and the others change nothing: a hold is released at most once, never
+before `release_at`, and never after a cancel or stop. The sweep (beat) finds due holds with
+SELECT … FOR UPDATE SKIP LOCKED, so several workers share the work without waiting on each other.
+
+The held amount counts against the limits while held (its authorization is `counted`); a cancel or a
+stop gives it back. The payment core hears of every transition by a signed webhook, delivered after
+commit and retried until acknowledged.
+"""
+
+import logging
+from datetime import datetime
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Customer
+from accounts.notifications.queue import notification_queue
+from accounts.notifications.templates import amount_display, time_display
+from locks.counters import counted_amount_give_back
+from locks.holds.webhooks import webhook_queue
+from locks.models import Authorization, Hold
+from securitycenter.errors import Conflict
+from securitycenter.securitylog.models import EventType
+from securitycenter.securitylog.record import Actor, Origin, security_log_record
+
+logger = logging.getLogger(__name__)
+
+_TRANSITION_EVENTS = {
+    Hold.Status.RELEASED: (EventType.HOLD_RELEASED, "hold_released", "hold.released"),
+    Hold.Status.CANCELLED: (EventType.HOLD_CANCELLED, "hold_cancelled", "hold.cancelled"),
+    Hold.Status.STOPPED: (EventType.HOLD_STOPPED, "hold_stopped", "hold.stopped"),
+}
+
+
+def hold_place(*, authorization_id: int, release_at: datetime | None = None) -> Hold:
+    """Create the hold for an authorization decided `hold` (idempotent: returns the existing one)."""
+    with transaction.atomic():
+        existing = Hold.objects.filter(authorization_id=authorization_id).first()
+        if existing is not None:
+            return existing
+        auth = Authorization.objects.select_related("account__customer").get(pk=authorization_id)
+        hold = Hold.objects.create(
+            authorization=auth,
+            account=auth.account,
+            client_id=auth.client_id,
+            amount=auth.amount,
+            currency=auth.currency,
+            reasons=auth.reasons,
+            release_at=release_at or timezone.now() + settings.COOLING_OFF_PERIOD,
+        )
+        customer = auth.account.customer
+        security_log_record(
+            event_type=EventType.HOLD_PLACED,
+            actor=Actor.system("authorization"),
+            customer=customer,
+            details={
+                "hold_id": hold.pk,
+                "transaction_id": auth.transaction_id,
+                "amount": hold.amount,
+                "currency": hold.currency,
+                "reasons": hold.reasons,
+                "release_at": hold.release_at,
+            },
+        )
+        # Two channels: a fraudster coaching the victim may be holding the phone the push goes to.
+        notification_queue(
+            customer=customer,
+            template="hold_placed",
+            params={
+                "amount": amount_display(hold.amount, hold.currency),
+                "release_at": time_display(hold.release_at, customer.time_zone),
+            },
+            channels=["push", "sms"],
+        )
+    return hold
+
+
+def _transition(
+    *, hold_id: int, to: Hold.Status, actor: Actor, origin: Origin, only_if: dict[str, Any], stop_reason: str = ""
+) -> Hold | None:
+    """Move one hold from `held` to `to` if `only_if` holds; None when another transition won.
+
+    `only_if` names columns of the hold only, never a join (see hold_cancel): PostgreSQL re-checks the
+    conditions on the hold's row after waiting for a concurrent transition, and only those."""
+    now = timezone.now()
+    with transaction.atomic():
+        changed = Hold.objects.filter(pk=hold_id, status=Hold.Status.HELD, **only_if).update(
+            status=to,
+            resolved_at=now,
+            resolved_by=f"{actor.type}:{actor.id}",
+            stop_reason=stop_reason,
+        )
+        if not changed:
+            return None
+        hold = Hold.objects.select_related("account__customer", "authorization", "client").get(pk=hold_id)
+        customer = hold.account.customer
+        event_type, template, webhook_event = _TRANSITION_EVENTS[to]
+        security_log_record(
+            event_type=event_type,
+            actor=actor,
+            customer=customer,
+            origin=origin,
+            details={
+                "hold_id": hold.pk,
+                "transaction_id": hold.authorization.transaction_id,
+                "amount": hold.amount,
+                "reason": stop_reason,
+            },
+            old_value={"status": Hold.Status.HELD},
+            new_value={"status": to},
+        )
+        notification_queue(
+            customer=customer,
+            template=template,
+            params={"amount": amount_display(hold.amount, hold.currency), "reason": stop_reason},
+            channels=["push", "sms"],
+        )
+        if to != Hold.Status.RELEASED:
+            _give_back(hold, now)
+        webhook_queue(hold=hold, event=webhook_event)
+    return hold
+
+
+def _give_back(hold: Hold, now: datetime) -> None:
+    """A cancelled or stopped transfer never leaves: its amount no longer counts against the limits."""
+    if Authorization.objects.filter(pk=hold.authorization_id, reversed_at__isnull=True).update(reversed_at=now):
+        transaction.on_commit(partial(counted_amount_give_back, hold.authorization))
+
+
+def hold_release(*, hold_id: int) -> bool:
+    """Release one hold if it is due and still held. Safe to call any number of times, from anywhere."""
+    released = _transition(
+        hold_id=hold_id,
+        to=Hold.Status.RELEASED,
+        actor=Actor.system("cooling_off"),
+        origin=Origin(),
+        only_if={"release_at__lte": timezone.now()},
+    )
+    return released is not None
+
+
+def holds_release_due(*, limit: int = 500) -> int:
+    """Release due holds, oldest first; workers running this at once skip each other's rows instead of waiting.
+
+    One short transaction per hold: a release appends to the customer's security-log chain under its head
+    lock, and one transaction for the whole batch kept every customer in it waiting (a hold placed by an
+    authorization, a cancel) until the last hold was released; two overlapping sweeps could deadlock on two
+    customers' heads, and a killed worker took the whole batch's work with it.
+    """
+    released = 0
+    for _ in range(limit):
+        with transaction.atomic():
+            hold_id = (
+                Hold.objects.select_for_update(skip_locked=True)
+                .filter(status=Hold.Status.HELD, release_at__lte=timezone.now())
+                .order_by("release_at")
+                .values_list("pk", flat=True)
+                .first()
+            )
+            if hold_id is None:
+                break
+            released += hold_release(hold_id=hold_id)
+    return released
+
+
+def hold_cancel(*, customer: Customer, hold_id: int, origin: Origin) -> Hold:
+    """The customer stops their own held transfer (a tightening: no one-time password)."""
+    hold = Hold.objects.filter(pk=hold_id, account__customer=customer).first()
+    if hold is None:
+        raise Hold.DoesNotExist
+    # Only columns of the hold itself in `only_if`: a condition through a join (account__customer) makes
+    # Django write `WHERE id IN (SELECT … WHERE status = 'held')`, which PostgreSQL does not re-check
+    # against a release committed while this UPDATE waited for the row, so the cancel overwrote it.
+    changed = _transition(
+        hold_id=hold_id,
+        to=Hold.Status.CANCELLED,
+        actor=Actor.customer(customer),
+        origin=origin,
+        only_if={"account_id": hold.account_id},
+    )
+    return changed or _not_held(hold_id)
+
+
+def hold_stop(*, agent: Any, hold_id: int, reason: str, origin: Origin) -> Hold:
+    """An agent stops a held transfer after calling the customer back (拦截-外呼-止付)."""
+    if not Hold.objects.filter(pk=hold_id).exists():
+        raise Hold.DoesNotExist
+    changed = _transition(
+        hold_id=hold_id, to=Hold.Status.STOPPED, actor=Actor.agent(agent), origin=origin, only_if={}, stop_reason=reason
+    )
+    return changed or _not_held(hold_id)
+
+
+def hold_withdraw(*, hold_id: int, client_id: int) -> Hold | None:
+    """The payment core reversed a held transfer: cancel the hold; None if it is no longer held."""
+    return _transition(
+        hold_id=hold_id,
+        to=Hold.Status.CANCELLED,
+        actor=Actor.service(client_id),
+        origin=Origin(),
+        only_if={"client_id": client_id},
+        stop_reason="reversed by the payment core",
+    )
+
+
+def _not_held(hold_id: int) -> Hold:
+    hold = Hold.objects.get(pk=hold_id)
+    raise Conflict(f"This hold is already {hold.status}.", code="hold_not_held", extra={"hold_status": hold.status})
+
+
+def holds_remind(*, limit: int = 500) -> int:
+    """Tell customers an hour before their held transfer leaves; each hold once."""
+    reminded = 0
+    now = timezone.now()
+    with transaction.atomic():
+        holds = list(
+            Hold.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("account__customer")
+            .filter(
+                status=Hold.Status.HELD,
+                reminder_sent_at__isnull=True,
+                release_at__lte=now + settings.HOLD_REMINDER_BEFORE,
+                release_at__gt=now,
+            )[:limit]
+        )
+        for hold in holds:
+            customer = hold.account.customer
+            notification_queue(
+                customer=customer,
+                template="hold_release_soon",
+                params={
+                    "amount": amount_display(hold.amount, hold.currency),
+                    "release_at": time_display(hold.release_at, customer.time_zone),
+                },
+                channels=["push", "sms"],
+            )
+            hold.reminder_sent_at = now
+            hold.save(update_fields=["reminder_sent_at"])
+            reminded += 1
+    return reminded
