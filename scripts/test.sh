@@ -7,6 +7,9 @@ cd "$(dirname "$0")/.."
 
 ensure_venv
 export REDIS_URL=${TEST_REDIS_URL:-redis://127.0.0.1:6379/15}
+# The broker of the real Celery workers some tests start (flushed by them); another test run on the same
+# machine sets both to databases of its own.
+export TEST_BROKER_REDIS_URL=${TEST_BROKER_REDIS_URL:-redis://127.0.0.1:6379/14}
 ensure_redis "$REDIS_URL"
 if [ -z "${DATABASE_URL:-}" ]; then
     if ensure_postgres; then

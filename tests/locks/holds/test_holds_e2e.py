@@ -34,21 +34,16 @@ from securitycenter.securitylog.record import chain_name
 from securitycenter.securitylog.verify import security_log_verify
 from tests.factories import BankAccountFactory, CustomerFactory, DeviceFactory, StaffUserFactory
 from tests.locks.holds.webhook_receiver import Receiver
+from tests.support.services import broker_redis_url, cache_redis_url
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 REPO = Path(__file__).resolve().parents[3]
 CELERY = str(REPO / ".venv" / "bin" / "celery")
-BROKER_DB = 14
-CACHE_DB = 15
 PERIOD_SECONDS = 10
 RAW_KEY = "sc_e2ehold_payment-core-secret"
 SECRET = "whsec-e2e-secret"
 PAYEE = "6222020000007777"
-
-
-def redis_url(db: int) -> str:
-    return f"redis://127.0.0.1:6379/{db}"
 
 
 def database_url() -> str:
@@ -67,8 +62,8 @@ class Processes:
             "DJANGO_SETTINGS_MODULE": "securitycenter.settings",
             "DEBUG": "1",
             "DATABASE_URL": database_url(),
-            "REDIS_URL": redis_url(CACHE_DB),
-            "CELERY_BROKER_URL": redis_url(BROKER_DB),
+            "REDIS_URL": cache_redis_url(),
+            "CELERY_BROKER_URL": broker_redis_url(),
             "CELERY_TASK_ALWAYS_EAGER": "0",
             "HOLD_SWEEP_SECONDS": "1",
             "COOLING_OFF_PERIOD_SECONDS": str(PERIOD_SECONDS),
@@ -130,9 +125,9 @@ def broker_pools_forget() -> None:
 
 @pytest.fixture
 def celery_processes(transactional_db, tmp_path, settings):
-    broker = redis.Redis.from_url(redis_url(BROKER_DB))
+    broker = redis.Redis.from_url(broker_redis_url())
     broker.flushdb()
-    settings.CELERY_BROKER_URL = redis_url(BROKER_DB)
+    settings.CELERY_BROKER_URL = broker_redis_url()
     settings.CELERY_TASK_ALWAYS_EAGER = False
     settings.COOLING_OFF_PERIOD = timedelta(seconds=PERIOD_SECONDS)
     broker_pools_forget()

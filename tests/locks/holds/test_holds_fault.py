@@ -23,6 +23,7 @@ from securitycenter.errors import Conflict
 from securitycenter.securitylog.models import EventType, SecurityEvent
 from securitycenter.securitylog.record import Origin
 from tests.factories import AuthorizationFactory, BankAccountFactory, StaffUserFactory
+from tests.support.services import broker_redis_url, cache_redis_url, redis_db
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -47,8 +48,8 @@ def test_no_hold_is_lost_released_twice_early_or_after_a_cancel_when_the_worker_
         "--min-period=2",
         "--max-period=10",
         f"--database-url={database_url()}",
-        "--broker-db=14",
-        "--cache-db=15",
+        f"--broker-db={redis_db(broker_redis_url())}",
+        f"--cache-db={redis_db(cache_redis_url())}",
         "--timeout=150",
         f"--log-dir={tmp_path}",
         f"--json={figures}",
