@@ -1,0 +1,331 @@
+"""Who may call what, for every endpoint of the URLconf: each operation against every kind of caller.
+
+The endpoints and their methods are read from the URLconf, so an endpoint added without a row in `RULES`
+fails `test_every_endpoint_has_a_rule`. A row names one rule; the rule says, for each kind of caller, what
+the door answers: 401 (no or bad credentials), 403 (the wrong kind of caller), 404 (somebody else's
+object: its existence is not revealed) or `ALLOW` (let in: any answer but the door's 401, 403
+`permission_denied`, 404 or 405, and never a 5xx; an empty body may well be a 400 or a wrong one-time
+password a 403 `otp_invalid`, which only a caller who got past the permission check is given).
+
+Path parameters are filled with the customer's own objects (`PATH_VALUES`), so "other customer" asks for
+another customer's account, hold or device, and the payment core for a decision it recorded itself.
+
+Adding an endpoint: add its row to `RULES` (and a value to `PATH_VALUES` for a new path parameter).
+"""
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+from rest_framework.test import APIClient
+from rest_framework.views import APIView
+
+from accounts.models import OtpDevice, ServiceClient
+from accounts.service_clients import api_key_create
+from accounts.tokens import auth_token_issue
+from locks.authorizations.views import key_cache_clear
+from locks.models import Hold
+from tests.factories import (
+    AuthorizationFactory,
+    BankAccountFactory,
+    DeviceFactory,
+    OtpDeviceFactory,
+    PendingLooseningFactory,
+    ServiceClientFactory,
+    StaffUserFactory,
+    TravelWindowFactory,
+)
+
+ALLOW = "allow"
+DOOR_STATUSES = {401, 403, 404, 405}
+
+CALLERS = (
+    "none",
+    "other_customer",
+    "customer",
+    "agent",
+    "supervisor",
+    "service_without_scope",
+    "service",
+)
+
+
+def _rule(default: int | str, **by_caller: int | str) -> dict[str, int | str]:
+    return {caller: by_caller.get(caller, default) for caller in CALLERS}
+
+
+# --- The rules ---------------------------------------------------------------------------------------
+
+PUBLIC = _rule(ALLOW)
+# A customer's own collection or action: any customer is let in (to their own objects).
+CUSTOMER = _rule(403, none=401, customer=ALLOW, other_customer=ALLOW)
+# One of the customer's objects, named in the path: another customer gets a 404.
+CUSTOMER_OBJECT = _rule(403, none=401, customer=ALLOW, other_customer=404)
+AGENT = _rule(403, none=401, agent=ALLOW, supervisor=ALLOW)
+SUPERVISOR = _rule(403, none=401, supervisor=ALLOW)
+# The payment core with the scope the endpoint needs (the "service" caller holds every scope).
+SERVICE = _rule(403, none=401, service=ALLOW)
+
+# (method, route as written in the URLconf) → rule.
+RULES: dict[tuple[str, str], dict[str, int | str]] = {
+    ("GET", "healthz"): PUBLIC,
+    ("GET", "api/schema/"): PUBLIC,
+    ("GET", "api/docs/"): PUBLIC,
+    ("GET", "api/redoc/"): PUBLIC,
+    # customers: sign-in, profile, devices
+    ("POST", "api/v1/auth/login"): PUBLIC,
+    ("POST", "api/v1/auth/logout"): CUSTOMER,
+    ("GET", "api/v1/auth/me"): CUSTOMER,
+    ("GET", "api/v1/devices"): CUSTOMER,
+    ("POST", "api/v1/devices/<int:pk>/revoke"): CUSTOMER_OBJECT,
+    # customers: one-time passwords
+    ("GET", "api/v1/otp/devices"): CUSTOMER,
+    ("POST", "api/v1/otp/devices"): CUSTOMER,
+    ("DELETE", "api/v1/otp/devices/<int:device_id>"): CUSTOMER_OBJECT,
+    ("POST", "api/v1/otp/devices/<int:device_id>/confirm"): CUSTOMER_OBJECT,
+    ("POST", "api/v1/otp/sms"): CUSTOMER,
+    ("POST", "api/v1/otp/verify"): CUSTOMER,
+    # customers: accounts and locks
+    ("GET", "api/v1/accounts"): CUSTOMER,
+    ("GET", "api/v1/accounts/<int:account_id>/locks"): CUSTOMER_OBJECT,
+    ("PATCH", "api/v1/accounts/<int:account_id>/locks"): CUSTOMER_OBJECT,
+    ("POST", "api/v1/accounts/<int:account_id>/locks/check"): CUSTOMER_OBJECT,
+    ("POST", "api/v1/accounts/<int:account_id>/travel-windows"): CUSTOMER_OBJECT,
+    ("DELETE", "api/v1/accounts/<int:account_id>/travel-windows/<int:window_id>"): CUSTOMER_OBJECT,
+    ("POST", "api/v1/locks/apply"): CUSTOMER,
+    ("POST", "api/v1/locks/presets"): CUSTOMER,
+    ("POST", "api/v1/locks/freeze"): CUSTOMER,
+    ("POST", "api/v1/locks/unfreeze"): CUSTOMER,
+    ("POST", "api/v1/locks/pending/<int:pending_id>/cancel"): CUSTOMER_OBJECT,
+    ("POST", "api/v1/payee-checks"): CUSTOMER,
+    # customers: holds
+    ("GET", "api/v1/holds"): CUSTOMER,
+    ("GET", "api/v1/holds/<int:hold_id>"): CUSTOMER_OBJECT,
+    ("POST", "api/v1/holds/<int:hold_id>/cancel"): CUSTOMER_OBJECT,
+    # 95588 staff
+    ("POST", "api/v1/agent/auth/login"): PUBLIC,
+    ("POST", "api/v1/agent/auth/logout"): AGENT,
+    ("GET", "api/v1/agent/customers/<str:customer_number>/holds"): AGENT,
+    ("POST", "api/v1/agent/holds/<int:hold_id>/stop"): AGENT,
+    # the payment core
+    ("POST", "api/v1/authorizations"): SERVICE,
+    ("POST", "api/v1/authorizations/batch"): SERVICE,
+    ("GET", "api/v1/authorizations/<str:transaction_id>"): SERVICE,
+    ("POST", "api/v1/authorizations/<str:transaction_id>/reversal"): SERVICE,
+    ("GET", "api/v1/service/holds/<int:hold_id>"): SERVICE,
+}
+
+
+# Bodies for rows whose input is checked before the object is looked up: a well-formed body lets the case
+# reach the look-up (another customer's object is a 404 either way; a malformed body is a 400 for anybody).
+BODIES: dict[tuple[str, str], dict[str, Any]] = {
+    ("DELETE", "api/v1/otp/devices/<int:device_id>"): {"code": "000000"},
+    ("POST", "api/v1/otp/devices/<int:device_id>/confirm"): {"code": "000000"},
+}
+
+
+# --- The world every case runs in ---------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    customer: Any
+    account: Any
+    device: Any
+    spare_device: Any
+    otp_device: OtpDevice
+    window: Any
+    pending: Any
+    hold: Hold
+    authorization: Any
+    headers: dict[str, dict[str, str]]
+
+
+def _customer_headers() -> tuple[Any, Any, dict[str, str]]:
+    device: Any = DeviceFactory()
+    raw = auth_token_issue(customer=device.customer, device=device, ip_address=None).raw
+    return device.customer, device, {"HTTP_AUTHORIZATION": f"Bearer {raw}", "HTTP_X_DEVICE_ID": device.device_id}
+
+
+def _staff_headers(group: str) -> dict[str, str]:
+    user = StaffUserFactory(groups=[group])
+    return {"HTTP_AUTHORIZATION": f"Bearer {auth_token_issue(staff_user=user, ip_address=None).raw}"}
+
+
+def _service_headers(client: ServiceClient) -> dict[str, str]:
+    raw, _ = api_key_create(client=client)
+    return {"HTTP_AUTHORIZATION": f"ApiKey {raw}"}
+
+
+def world_build() -> World:
+    customer, device, customer_headers = _customer_headers()
+    _, _, other_headers = _customer_headers()
+    account = BankAccountFactory(customer=customer)
+    service = ServiceClientFactory(scopes=[scope.value for scope in ServiceClient.Scope])
+    authorization = AuthorizationFactory(account=account, client=service, outcome="hold", amount=5_000_000)
+    hold = Hold.objects.create(
+        authorization=authorization,
+        account=account,
+        client=service,
+        amount=authorization.amount,
+        currency="CNY",
+        reasons=["large_transfer_hold"],
+        release_at=timezone.now() + timedelta(hours=12),
+    )
+    return World(
+        customer=customer,
+        account=account,
+        device=device,
+        spare_device=DeviceFactory(customer=customer),
+        otp_device=OtpDeviceFactory(customer=customer, confirmed_at=None),
+        window=TravelWindowFactory(account=account),
+        pending=PendingLooseningFactory(account=account),
+        hold=hold,
+        authorization=authorization,
+        headers={
+            "none": {},
+            "customer": customer_headers,
+            "other_customer": other_headers,
+            "agent": _staff_headers("agent"),
+            "supervisor": _staff_headers("supervisor"),
+            "service_without_scope": _service_headers(ServiceClientFactory(scopes=[])),
+            "service": _service_headers(service),
+        },
+    )
+
+
+# Path parameter name → its value in the world: always one of the customer's own objects.
+PATH_VALUES: dict[str, Callable[[World], Any]] = {
+    "pk": lambda w: w.spare_device.pk,
+    "device_id": lambda w: w.otp_device.pk,
+    "account_id": lambda w: w.account.pk,
+    "window_id": lambda w: w.window.pk,
+    "pending_id": lambda w: w.pending.pk,
+    "hold_id": lambda w: w.hold.pk,
+    "customer_number": lambda w: w.customer.customer_number,
+    "transaction_id": lambda w: w.authorization.transaction_id,
+}
+
+
+# --- Reading the URLconf ------------------------------------------------------------------------------
+
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def url_patterns(patterns: Any = None, prefix: str = "") -> Iterator[tuple[str, URLPattern]]:
+    for entry in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(entry, URLResolver):
+            yield from url_patterns(entry.url_patterns, prefix + str(entry.pattern))
+        else:
+            yield prefix + str(entry.pattern), entry
+
+
+def _drf_view(pattern: URLPattern) -> type[APIView] | None:
+    view_class = getattr(pattern.callback, "cls", None)
+    return view_class if isinstance(view_class, type) and issubclass(view_class, APIView) else None
+
+
+PATH_PARAMETER = re.compile(r"<(?:\w+:)?(\w+)>")
+
+
+def _route_filled(route: str, world: World | None) -> str:
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in PATH_VALUES:
+            raise AssertionError(f"{route}: no value for path parameter {name!r}: add it to PATH_VALUES")
+        return str(PATH_VALUES[name](world)) if world is not None else "1"
+
+    return "/" + PATH_PARAMETER.sub(value, route)
+
+
+def served_operations(client: APIClient) -> set[tuple[str, str]]:
+    """(method, route) of every operation the URLconf serves. DRF views say which handlers they have;
+    plain Django views are asked: a method they do not serve is a 405 before anything else happens."""
+    found = set()
+    for route, pattern in url_patterns():
+        if route.startswith(("static/", "media/")):
+            continue
+        view_class = _drf_view(pattern)
+        if view_class is not None:
+            found |= {(method, route) for method in METHODS if hasattr(view_class, method.lower())}
+            continue
+        url = _route_filled(route, None)
+        for method in METHODS:
+            if client.generic(method, url).status_code != 405:
+                found.add((method, route))
+    return found
+
+
+# --- The tests ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_every_endpoint_has_a_rule():
+    served = served_operations(APIClient())
+    missing = sorted(served - set(RULES))
+    stale = sorted(set(RULES) - served)
+    assert not missing, "endpoints without an access rule (add a row to RULES):\n" + "\n".join(
+        f"    ({method!r}, {route!r}): ...," for method, route in missing
+    )
+    assert not stale, f"rows for endpoints the URLconf no longer serves: {stale}"
+
+
+def test_every_rule_names_every_caller():
+    for operation, rule in RULES.items():
+        assert set(rule) == set(CALLERS), operation
+        assert all(outcome == ALLOW or outcome in DOOR_STATUSES for outcome in rule.values()), operation
+
+
+CASES = [
+    pytest.param(method, route, caller, id=f"{method} {route} as {caller}")
+    for (method, route), rule in RULES.items()
+    for caller in rule
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("method", "route", "caller"), CASES)
+def test_access(method, route, caller):
+    key_cache_clear()
+    world = world_build()
+    client = APIClient()
+    url = _route_filled(route, world)
+    body = BODIES.get((method, route), {} if method in ("POST", "PUT", "PATCH") else None)
+    response = client.generic(
+        method,
+        url,
+        data=json.dumps(body) if body is not None else "",
+        content_type="application/json",
+        **world.headers[caller],
+    )
+    expected = RULES[(method, route)][caller]
+    status = response.status_code
+    detail = f"{method} {url} as {caller}: {status} {response.content[:300]!r}"
+    assert status < 500, detail
+    if expected == ALLOW:
+        assert not the_door_refused(response), detail
+    else:
+        assert status == expected, detail
+        if route.startswith("api/v1/"):
+            assert response["Content-Type"].startswith("application/problem+json"), detail
+            assert the_door_refused(response), detail
+
+
+def the_door_refused(response: Any) -> bool:
+    """Whether the answer is the door's: not signed in, the wrong kind of caller, not the caller's object, or
+    a method the endpoint does not serve. A 403 for a wrong one-time password comes from behind the door."""
+    if response.status_code in (401, 404, 405):
+        return True
+    if response.status_code != 403:
+        return False
+    try:
+        code = response.json().get("code")
+    except ValueError:
+        return True
+    return code == "permission_denied"
