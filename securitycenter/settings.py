@@ -98,8 +98,15 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # One writer at a time: wait for the lock instead of failing at once (worker, beat and web share it).
-    DATABASES["default"]["OPTIONS"] = {"timeout": 20}
+    # One writer at a time, and the worker's processes, beat and web share the file. A transaction in SQLite's
+    # default deferred mode reads first and then cannot upgrade to a write while another process writes: it
+    # fails at once with "database is locked", whatever the timeout. IMMEDIATE takes the write lock at BEGIN,
+    # where the busy timeout (seconds) makes it queue instead; WAL lets readers go on meanwhile.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
