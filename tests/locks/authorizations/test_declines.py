@@ -46,6 +46,6 @@ def test_decline_logging_and_a_customers_lock_changes_do_not_deadlock():
         assert results == [True, "changed"] * PAIRS, results
 
     logged = SecurityEvent.objects.filter(customer=customer, event_type=EventType.AUTHORIZATION_DECLINED)
-    assert sorted(e.details["transaction_id"] for e in logged) == sorted(d.transaction_id for d in declines)
+    assert sorted(str(e.details["transaction_id"]) for e in logged) == sorted(str(d.transaction_id) for d in declines)
     assert SecurityEvent.objects.filter(customer=customer, event_type=EventType.LOCK_CHANGED).count() == ROUNDS * PAIRS
     assert security_log_verify() == []
