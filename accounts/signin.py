@@ -529,6 +529,28 @@ def device_revoke(*, device: Device, actor: Actor, origin: Origin) -> Device:
     return device
 
 
+@transaction.atomic
+def customer_sessions_revoke(
+    *, customer: Customer, actor: Actor, origin: Origin, reason: str, keep_device: Device | None = None
+) -> list[AuthToken]:
+    """End every live session of the customer except those of `keep_device` (the phone in the customer's
+    hand); the devices may sign in again with the password. Each ended session is security-logged."""
+    tokens = AuthToken.objects.select_for_update().filter(customer=customer, revoked_at__isnull=True)
+    if keep_device is not None:
+        tokens = tokens.exclude(device=keep_device)
+    ended = list(tokens.order_by("pk"))
+    AuthToken.objects.filter(pk__in=[t.pk for t in ended]).update(revoked_at=timezone.now())
+    for token in ended:
+        security_log_record(
+            event_type=EventType.TOKEN_REVOKED,
+            actor=actor,
+            customer=customer,
+            origin=origin,
+            details={"token_id": token.pk, "device_pk": token.device_id, "reason": reason},
+        )
+    return ended
+
+
 def device_list(*, customer: Customer) -> QuerySet[Device]:
     """The customer's devices, most recently used first, revoked ones included (the customer sees them)."""
     return Device.objects.filter(customer=customer).order_by("-last_seen_at", "-pk")

@@ -1,6 +1,8 @@
 from django.urls import path
 
 from locks.authorizations import views as authorizations
+from locks.cases import api as cases
+from locks.emergency import api as emergency
 from locks.holds import api as holds
 from locks.risklist import api as risklist
 from locks.rules import api as rules
@@ -42,5 +44,8 @@ urlpatterns = [
     path("locks/presets", rules.PresetView.as_view(), name="locks-presets"),
     path("locks/freeze", rules.FreezeView.as_view(), name="locks-freeze"),
     path("locks/unfreeze", rules.UnfreezeView.as_view(), name="locks-unfreeze"),
+    path("cases", cases.CaseListView.as_view(), name="cases"),
+    path("cases/<int:case_id>", cases.CaseDetailView.as_view(), name="case"),
+    path("emergency", emergency.EmergencyView.as_view(), name="emergency"),
     path("locks/pending/<int:pending_id>/cancel", rules.PendingLooseningCancelView.as_view(), name="pending-cancel"),
 ]

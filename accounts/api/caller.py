@@ -4,13 +4,19 @@ from collections.abc import Mapping
 
 from rest_framework.request import Request
 
-from accounts.models import Customer
+from accounts.models import AuthToken, Customer, Device
 
 
 def request_customer(request: Request) -> Customer:
     """The signed-in customer; only for views whose permission is IsCustomer, which guarantees one."""
     assert isinstance(request.user, Customer)
     return request.user
+
+
+def request_device(request: Request) -> Device | None:
+    """The device the customer's token is bound to (the phone in their hand)."""
+    token = request.auth
+    return token.device if isinstance(token, AuthToken) else None
 
 
 def otp_code_from_request(request: Request) -> str | None:

@@ -187,6 +187,26 @@ def hold_cancel(*, customer: Customer, hold_id: int, origin: Origin) -> Hold:
     return changed or _not_held(hold_id)
 
 
+def holds_cancel_all(*, customer: Customer, actor: Actor, origin: Origin, reason: str) -> list[Hold]:
+    """Cancel every transfer of the customer's still held (an emergency: a scam in progress); each hold that
+    another transition reached first is left as it is. A tightening: no one-time password, no Redis."""
+    cancelled = []
+    for hold_id, account_id in Hold.objects.filter(account__customer=customer, status=Hold.Status.HELD).values_list(
+        "pk", "account_id"
+    ):
+        hold = _transition(
+            hold_id=hold_id,
+            to=Hold.Status.CANCELLED,
+            actor=actor,
+            origin=origin,
+            only_if={"account_id": account_id},
+            stop_reason=reason,
+        )
+        if hold is not None:
+            cancelled.append(hold)
+    return cancelled
+
+
 def hold_stop(*, agent: Any, hold_id: int, reason: str, origin: Origin) -> Hold:
     """An agent stops a held transfer after calling the customer back (拦截-外呼-止付)."""
     if not Hold.objects.filter(pk=hold_id).exists():

@@ -1,12 +1,14 @@
 """The locks app's models, one module per concept: the floor every room of locks stands on (it imports none of them)."""
 
 from locks.models.authorizations import Authorization
+from locks.models.cases import Case
 from locks.models.holds import Hold, WebhookAttempt, WebhookDelivery
 from locks.models.lock_settings import LockSettings, PendingLoosening, TravelWindow
 from locks.models.risklist import PayeeRiskEntry
 
 __all__ = [
     "Authorization",
+    "Case",
     "Hold",
     "LockSettings",
     "PayeeRiskEntry",

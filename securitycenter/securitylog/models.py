@@ -45,6 +45,11 @@ class EventType(models.TextChoices):
     HOLD_STOPPED = "hold.stopped"
     AGENT_LOOKUP = "agent.lookup"
     RISK_LIST_CHANGED = "risk_list.changed"
+    CASE_OPENED = "case.opened"
+    CASE_CLOSED = "case.closed"
+    EMERGENCY_APPLIED = "emergency.applied"
+    NOT_ME_REPORTED = "not_me.reported"
+    PROFILE_CHANGED = "profile.changed"
 
 
 class ActorType(models.TextChoices):
