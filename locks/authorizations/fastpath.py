@@ -31,7 +31,7 @@ from locks.authorizations.script import (
     script_keys,
 )
 from locks.counters import degraded_accounts_forget, local_period, usage_rebuild
-from locks.decision.engine import COUNTED_OUTCOMES, DECLINE, Decision, decide
+from locks.decision.engine import COUNTED_OUTCOMES, DECLINE, Decision, decide, usage_limit_reasons
 from locks.decision.policy import CompiledPolicy, Transaction, Usage, policy_decode
 from locks.decision.reasons import Reason
 from locks.models import LockSettings
@@ -91,7 +91,9 @@ def settle(client: Any, ctx: Context, res: Reservation) -> tuple[Decision, bool]
         reservation_release(client, ctx, res)
     elif not res.reserved and decision.outcome != DECLINE:
         logger.error("reservation refused but engine said %s for %s", decision.outcome, ctx.request.transaction_id)
-        decision = Decision(DECLINE, (Reason.OVER_DAILY_LIMIT,))
+        # The limit the script found exceeded, as what it is (daily, monthly or the channel's own).
+        reasons = usage_limit_reasons(res.policy, ctx.txn, res.usage) or (Reason.OVER_DAILY_LIMIT,)
+        decision = Decision(DECLINE, reasons)
     return decision, counted
 
 

@@ -4,8 +4,11 @@ Pure and deterministic: no Django, no I/O, no clock (the transaction carries its
 every payment, so an approval builds no reasons and returns the shared APPROVED decision, and the local
 weekday and minute for time locks come from a per-zone cache keyed by UTC minute instead of datetimes.
 
-Every applicable reason is collected, so the app can explain everything at once. Outcome precedence is
-decline > review > hold > approve; reasons are ordered declines first, then the review or hold reasons.
+A decision carries exactly the reasons that produced its outcome, the deciding one first. Outcome
+precedence is decline > review > hold > approve: a decline lists every lock or rule that refuses the payment
+(in the order of `Reason`, most fundamental first) and nothing else, so a refused payment never tells the
+customer it can be cancelled while held; a hold or review lists only the reasons that hold it or send it to
+review. Limits are reported as what they are: per transaction, daily, monthly, or the channel's own.
 """
 
 from datetime import datetime, tzinfo
@@ -124,29 +127,48 @@ def decide(policy: CompiledPolicy, txn: Transaction, usage: Usage) -> Decision:
                         reasons += (_OVER_CHANNEL_MONTHLY_LIMIT,)
                     break
 
-    declined = bool(reasons)
-    softer: Outcome = APPROVE  # the outcome if nothing declines
-    transfer = txn.transfer or channel == ONLINE_TRANSFER
-    if payee_risk == "medium":
-        # A person checks a risky card payment at once; a risky transfer waits out the cooling-off period,
-        # during which the customer, the family or the bank can stop it.
-        reasons += (_PAYEE_MEDIUM_RISK,)
-        softer = HOLD if transfer else REVIEW
-    if transfer:
-        threshold = policy.cooling_off_threshold
-        if threshold is not None and amount >= threshold:
-            reasons += (_COOLING_OFF,)
-            if softer == APPROVE:
-                softer = HOLD
-        threshold = policy.cooling_off_new_payee_threshold
-        if threshold is not None and amount >= threshold and not usage.payee_known:
-            reasons += (_NEW_PAYEE_COOLING_OFF,)
-            if softer == APPROVE:
-                softer = HOLD
+    if reasons:
+        # A refused payment is not held as well: the hold's reasons would tell the customer to wait.
+        return Decision(DECLINE, reasons)
 
+    transfer = txn.transfer or channel == ONLINE_TRANSFER
+    if not transfer:
+        # A person checks a risky card payment at once; only transfers wait out a cooling-off period.
+        return _REVIEW_MEDIUM_RISK if payee_risk == "medium" else APPROVED
+    if payee_risk == "medium":
+        # A risky transfer waits out the cooling-off period, during which the customer, the family or the
+        # bank can stop it.
+        reasons += (_PAYEE_MEDIUM_RISK,)
+    threshold = policy.cooling_off_threshold
+    if threshold is not None and amount >= threshold:
+        reasons += (_COOLING_OFF,)
+    threshold = policy.cooling_off_new_payee_threshold
+    if threshold is not None and amount >= threshold and not usage.payee_known:
+        reasons += (_NEW_PAYEE_COOLING_OFF,)
     if not reasons:
         return APPROVED
-    return Decision(DECLINE if declined else softer, reasons)
+    return Decision(HOLD, reasons)
+
+
+_REVIEW_MEDIUM_RISK: Final = Decision(REVIEW, (_PAYEE_MEDIUM_RISK,))
+
+
+def usage_limit_reasons(policy: CompiledPolicy, txn: Transaction, usage: Usage) -> tuple[Reason, ...]:
+    """The running limits (daily, monthly, the channel's daily and monthly) that `usage` plus this payment
+    would exceed: what the authorization script checks before it reserves."""
+    amount = txn.amount
+    reasons: tuple[Reason, ...] = ()
+    if policy.daily_limit is not None and usage.spent_today + amount > policy.daily_limit:
+        reasons += (_OVER_DAILY_LIMIT,)
+    if policy.monthly_limit is not None and usage.spent_this_month + amount > policy.monthly_limit:
+        reasons += (_OVER_MONTHLY_LIMIT,)
+    limits = policy.limits_for(txn.channel)
+    if limits is not None:
+        if limits.daily is not None and usage.channel_spent_today + amount > limits.daily:
+            reasons += (_OVER_CHANNEL_DAILY_LIMIT,)
+        if limits.monthly is not None and usage.channel_spent_this_month + amount > limits.monthly:
+            reasons += (_OVER_CHANNEL_MONTHLY_LIMIT,)
+    return reasons
 
 
 def _region_reasons(

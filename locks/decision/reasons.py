@@ -11,6 +11,8 @@ from typing import Final
 
 
 class Reason(StrEnum):
+    """Reason codes, in the order a decision lists them: the deciding, most fundamental reason first."""
+
     ACCOUNT_FROZEN = "account_frozen"
     CARD_NOT_PRESENT_FROZEN = "card_not_present_frozen"
     PAYEE_HIGH_RISK = "payee_high_risk"
@@ -49,6 +51,14 @@ CUSTOMER_LOCK_REASONS: Final[frozenset[Reason]] = frozenset(
         Reason.OVER_CHANNEL_MONTHLY_LIMIT,
     }
 )
+
+# What each outcome may carry: a decision lists only reasons of its own outcome.
+HOLD_REASONS: Final[frozenset[Reason]] = frozenset(
+    {Reason.PAYEE_MEDIUM_RISK, Reason.COOLING_OFF, Reason.NEW_PAYEE_COOLING_OFF}
+)
+REVIEW_REASONS: Final[frozenset[Reason]] = frozenset({Reason.PAYEE_MEDIUM_RISK})
+DECLINE_REASONS: Final[frozenset[Reason]] = frozenset(Reason) - HOLD_REASONS
+REASON_ORDER: Final[dict[Reason, int]] = {reason: i for i, reason in enumerate(Reason)}
 
 _NO_URGENCY_ZH = "任何正规机构都不会要求您紧急转账。"
 _NO_URGENCY_EN = "Nobody legitimate asks you to move money urgently."
