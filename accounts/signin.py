@@ -45,7 +45,7 @@ from securitycenter.rows import row_for_update
 from securitycenter.securitylog.models import EventType
 from securitycenter.securitylog.record import Actor, Origin, security_log_record
 
-PHONE_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+PHONE_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
 AGENT_ACCESS = "accounts.agent_access"
 
 # A throttle with no failure for this long starts afresh, lock-out history included: otherwise the
@@ -245,7 +245,7 @@ def _password_matches(password: str, encoded: str | None, setter: Callable[[str]
 
 
 def _customer_by_login(login: str) -> tuple[Customer | None, str]:
-    if PHONE_E164.match(login):
+    if PHONE_E164.fullmatch(login):
         return Customer.objects.filter(phone=login).first(), "phone"
     return Customer.objects.filter(customer_number=login).first(), "customer_number"
 

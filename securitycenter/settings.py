@@ -66,6 +66,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: an oversized body or a path with a NUL is refused before anything else looks at the request.
+    "securitycenter.edge.RequestGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -76,6 +78,10 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "securitycenter.urls"
+# Every endpoint, signed in or not: a larger body is a 413 before any parser reads it. A full batch of
+# AUTHORIZATION_BATCH_MAX payments is about 150 kB.
+REQUEST_BODY_MAX_BYTES = env.int("REQUEST_BODY_MAX_BYTES", default=1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_MAX_BYTES
 WSGI_APPLICATION = "securitycenter.wsgi.application"
 
 TEMPLATES = [

@@ -2,7 +2,14 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from locks.urls import hot_path_urlpatterns
+from securitycenter import edge
 from securitycenter.health import healthz
+
+# Errors outside a view answer problem documents too (with DEBUG on, Django's debug pages instead).
+handler400 = edge.error_400
+handler403 = edge.error_403
+handler404 = edge.error_404
+handler500 = edge.error_500
 
 urlpatterns = [
     path("api/v1/", include(hot_path_urlpatterns)),

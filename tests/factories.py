@@ -8,7 +8,7 @@ from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
 from accounts.models import BankAccount, Customer, Device, OtpDevice
-from securitycenter import crypto
+from securitycenter.account_numbers import account_number_index, payee_index
 
 DEFAULT_PASSWORD = "correct horse battery staple"
 
@@ -33,7 +33,7 @@ class BankAccountFactory(factory.django.DjangoModelFactory):
     kind = BankAccount.Kind.DEBIT_CARD
     currency = "CNY"
     number = factory.Sequence(lambda n: f"6222{n:015d}")
-    number_index = factory.LazyAttribute(lambda o: crypto.blind_index(o.number, purpose="account_number"))
+    number_index = factory.LazyAttribute(lambda o: account_number_index(o.number))
     masked_number = factory.LazyAttribute(lambda o: f"**** {o.number[-4:]}")
 
 
@@ -127,7 +127,7 @@ class PayeeRiskEntryFactory(factory.django.DjangoModelFactory):
         exclude = ["account"]
 
     account = factory.Sequence(lambda n: f"6222029{n:09d}")
-    counterparty = factory.LazyAttribute(lambda o: crypto.blind_index(o.account, purpose="payee"))
+    counterparty = factory.LazyAttribute(lambda o: payee_index(o.account))
     severity = "high"
     source = "test"
 

@@ -11,7 +11,7 @@ from typing import Any, Final
 from accounts.models import BankAccount
 from locks.authorizations.request import AuthorizationRequest, request_hash
 from locks.decision.policy import CompiledPolicy, Transaction
-from securitycenter import crypto
+from securitycenter.account_numbers import account_number_index, payee_index
 from securitycenter.errors import Unprocessable
 
 _ACCOUNT_CACHE_MAX: Final = 200_000
@@ -40,7 +40,7 @@ def account_resolve(request: AuthorizationRequest) -> tuple[int, str]:
         lookup: dict[str, Any] = {"pk": request.account_id}
     else:
         assert request.account_number is not None
-        index = crypto.blind_index(request.account_number, purpose="account_number")
+        index = account_number_index(request.account_number)
         key, lookup = index, {"number_index": index}
     hit = _account_ids.get(key)
     if hit is not None:
@@ -74,9 +74,7 @@ class Context:
 
 def context_build(request: AuthorizationRequest, client_id: int) -> Context:
     account_id, _currency = account_resolve(request)
-    counterparty = (
-        crypto.blind_index(request.counterparty_account, purpose="payee") if request.counterparty_account else ""
-    )
+    counterparty = payee_index(request.counterparty_account) if request.counterparty_account else ""
     txn = Transaction(
         transaction_id=request.transaction_id,
         account_id=account_id,

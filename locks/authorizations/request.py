@@ -10,27 +10,29 @@ from typing import Annotated, Final
 import msgspec
 from django.utils import timezone
 
-from locks.decision.policy import Channel
+from locks.decision.patterns import whole
+from locks.decision.policy import Channel, CountryCode, CurrencyCode, MerchantCategory, SubdivisionCode
 from securitycenter.errors import Conflict, InvalidInput
 
 MAX_CLOCK_SKEW: Final = timedelta(minutes=10)
 MAX_AGE: Final = timedelta(hours=24)
 
-TransactionId = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:\-]+$")]
-AccountNumber = Annotated[str, msgspec.Meta(min_length=8, max_length=34, pattern=r"^[0-9A-Z]+$")]
+TransactionId = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=whole(r"[A-Za-z0-9._:\-]+"))]
+# The normal form only (`securitycenter.account_numbers`): the payment core sends numbers as it stores them.
+AccountNumber = Annotated[str, msgspec.Meta(min_length=8, max_length=34, pattern=whole("[0-9A-Z]+"))]
 
 
 class AuthorizationRequest(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     transaction_id: TransactionId
     amount: Annotated[int, msgspec.Meta(gt=0, le=10**15)]
-    currency: Annotated[str, msgspec.Meta(pattern="^[A-Z]{3}$")]
+    currency: CurrencyCode
     channel: Channel
-    country: Annotated[str, msgspec.Meta(pattern="^[A-Z]{2}$")]
+    country: CountryCode
     initiated_at: Annotated[datetime, msgspec.Meta(tz=True)]
     account_id: Annotated[int, msgspec.Meta(gt=0)] | None = None
     account_number: AccountNumber | None = None
-    subdivision: Annotated[str, msgspec.Meta(pattern="^[A-Z]{2}-[A-Z0-9]{1,3}$")] | None = None
-    mcc: Annotated[str, msgspec.Meta(pattern="^[0-9]{4}$")] | None = None
+    subdivision: SubdivisionCode | None = None
+    mcc: MerchantCategory | None = None
     counterparty_account: AccountNumber | None = None
     transfer: bool = False
 
@@ -73,8 +75,9 @@ def request_decode(body: bytes) -> AuthorizationRequest:
         raise InvalidInput(
             str(exc).split(" - at ")[0], code="unknown_field" if unknown else "invalid", field=field
         ) from None
-    except msgspec.DecodeError:
-        raise InvalidInput("The body is not valid JSON.", code="parse_error", field="") from None
+    except (msgspec.DecodeError, UnicodeDecodeError):
+        # msgspec checks UTF-8 only when it builds a string: invalid bytes inside one raise UnicodeDecodeError.
+        raise InvalidInput("The body is not valid JSON in UTF-8.", code="parse_error", field="") from None
     if (request.account_id is None) == (request.account_number is None):
         raise InvalidInput("Give exactly one of account_id and account_number.", code="required", field="account_id")
     if request.subdivision is not None and not request.subdivision.startswith(request.country + "-"):

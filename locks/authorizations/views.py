@@ -116,7 +116,7 @@ def _batch_item(result: AuthorizationDecision | DomainError) -> dict[str, Any]:
 def authorization_batch(request: HttpRequest, client_id: int) -> HttpResponse:
     try:
         batch = _batch_decoder.decode(request.body)
-    except (msgspec.ValidationError, msgspec.DecodeError):
+    except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError):
         raise InvalidInput('The body must be {"transactions": [...]}.', field="transactions") from None
     if not batch.transactions or len(batch.transactions) > settings.AUTHORIZATION_BATCH_MAX:
         raise InvalidInput(f"Send 1 to {settings.AUTHORIZATION_BATCH_MAX} transactions.", field="transactions")

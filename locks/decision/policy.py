@@ -28,6 +28,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import msgspec
 from msgspec.structs import force_setattr
 
+from locks.decision.patterns import whole
+
 Channel = Literal[
     "card_not_present",
     "atm",
@@ -51,10 +53,11 @@ MINUTES_PER_DAY: Final = 1440
 ALL_DAYS: Final[tuple[int, ...]] = (0, 1, 2, 3, 4, 5, 6)
 
 # ISO 3166-1 alpha-2 and ISO 3166-2 shapes; the service checks codes against the real list.
-CountryCode = Annotated[str, msgspec.Meta(pattern="^[A-Z]{2}$")]
-SubdivisionCode = Annotated[str, msgspec.Meta(pattern="^[A-Z]{2}-[A-Z0-9]{1,3}$")]
-RegionCode = Annotated[str, msgspec.Meta(pattern="^[A-Z]{2}(-[A-Z0-9]{1,3})?$")]
-CurrencyCode = Annotated[str, msgspec.Meta(pattern="^[A-Z]{3}$")]
+CountryCode = Annotated[str, msgspec.Meta(pattern=whole("[A-Z]{2}"))]
+SubdivisionCode = Annotated[str, msgspec.Meta(pattern=whole("[A-Z]{2}-[A-Z0-9]{1,3}"))]
+RegionCode = Annotated[str, msgspec.Meta(pattern=whole("[A-Z]{2}(-[A-Z0-9]{1,3})?"))]
+CurrencyCode = Annotated[str, msgspec.Meta(pattern=whole("[A-Z]{3}"))]
+MerchantCategory = Annotated[str, msgspec.Meta(pattern=whole("[0-9]{4}"))]
 Amount = Annotated[int, msgspec.Meta(ge=0)]
 Minute = Annotated[int, msgspec.Meta(ge=0, le=MINUTES_PER_DAY)]
 
@@ -272,7 +275,7 @@ class Transaction(msgspec.Struct, frozen=True, gc=False):
     country: CountryCode
     initiated_at: Annotated[float, msgspec.Meta(ge=0)]  # UTC epoch seconds
     subdivision: SubdivisionCode | None = None
-    mcc: Annotated[str, msgspec.Meta(pattern="^[0-9]{4}$")] | None = None
+    mcc: MerchantCategory | None = None
     counterparty: str | None = None
     # A transfer to a person; online_transfer always is one, and the payment core may flag others.
     transfer: bool = False

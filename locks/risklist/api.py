@@ -8,13 +8,16 @@ from rest_framework.views import APIView
 
 from accounts.api.caller import request_customer
 from accounts.permissions import IsCustomer
+from locks.decision.patterns import whole
 from locks.risklist.services import payee_check
 from securitycenter.openapi import problem_responses
 from securitycenter.serializers import StrictSerializer
 
 
 class PayeeCheckSerializer(StrictSerializer):
-    account = serializers.RegexField(r"^[0-9A-Za-z\s-]{8,40}$", help_text="The counterparty's account or card number")
+    account = serializers.RegexField(
+        whole(r"[0-9A-Za-z -]{8,40}"), help_text="The counterparty's account or card number"
+    )
 
 
 class PayeeCheckResultSerializer(serializers.Serializer):

@@ -8,7 +8,6 @@ transfer or sends another payment to review. The list is mirrored into Redis for
 import csv
 import io
 import logging
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +18,7 @@ from django.utils import timezone
 
 from accounts.models import Customer
 from locks.models import PayeeRiskEntry
-from securitycenter import crypto
+from securitycenter.account_numbers import account_number_normalize, account_number_valid, payee_index
 from securitycenter.errors import TooManyAttempts
 from securitycenter.redis import redis_client
 from securitycenter.securitylog.models import EventType
@@ -27,7 +26,6 @@ from securitycenter.securitylog.record import Actor, security_log_record
 
 logger = logging.getLogger(__name__)
 
-_ACCOUNT = re.compile(r"^[0-9A-Z]{8,34}$")
 # The Redis mirror of the list: counterparty hash → severity, plus a marker that the mirror is complete, so
 # that a missing key (Redis lost it) is told apart from an empty list.
 RISK_KEY = "sc:risk"
@@ -42,13 +40,8 @@ class RiskListError(Exception):
         self.line = line
 
 
-def payee_normalize(number: str) -> str:
-    """Account numbers as people type them: spaces and dashes dropped, letters upper-cased."""
-    return re.sub(r"[\s-]", "", number).upper()
-
-
 def payee_hash(number: str) -> str:
-    return crypto.blind_index(payee_normalize(number), purpose="payee")
+    return payee_index(number)
 
 
 @dataclass(frozen=True)
@@ -81,14 +74,14 @@ def risk_list_load(*, rows: Iterable[dict[str, str]], default_source: str, actor
     """Upsert risk entries from CSV-like rows (account, severity[, source][, note]); all or nothing."""
     parsed: dict[str, tuple[str, str, str]] = {}
     for line, row in enumerate(rows, start=2):
-        number = payee_normalize(row.get("account") or "")
-        if not _ACCOUNT.match(number):
+        number = account_number_normalize(row.get("account") or "")
+        if not account_number_valid(number):
             raise RiskListError(line, "account must be 8 to 34 digits or capital letters")
         severity = (row.get("severity") or "").strip().lower()
         if severity not in PayeeRiskEntry.Severity.values:
             raise RiskListError(line, "severity must be medium or high")
         source = (row.get("source") or default_source).strip()[:64]
-        parsed[crypto.blind_index(number, purpose="payee")] = (severity, source, (row.get("note") or "").strip()[:200])
+        parsed[payee_index(number)] = (severity, source, (row.get("note") or "").strip()[:200])
     created = updated = 0
     with transaction.atomic():
         existing = set(PayeeRiskEntry.objects.filter(counterparty__in=parsed).values_list("counterparty", flat=True))

@@ -13,6 +13,7 @@ from typing import Any
 import pycountry
 from django.conf import settings
 
+from locks.decision.patterns import whole
 from locks.decision.policy import CHANNELS
 from locks.models import LockSettings
 from securitycenter.errors import ValidationFailed, field_error
@@ -21,7 +22,7 @@ LIMIT_KINDS = ("per_transaction", "daily", "monthly")
 # Whatever the currency: an account in a currency without bank maximums must still not store an amount
 # the compiled policy cannot encode (msgpack stops at 2**64).
 MAX_AMOUNT = 10**15
-HHMM = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$")
+HHMM = re.compile(whole("(?:[01][0-9]|2[0-3]):[0-5][0-9]|24:00"))
 
 
 def region_code_normalize(code: str) -> str:

@@ -14,6 +14,7 @@ from django.db import transaction
 from accounts.models import ApiKey, BankAccount, Customer, ServiceClient
 from accounts.roles import staff_groups_ensure
 from securitycenter import crypto
+from securitycenter.account_numbers import account_number_index
 
 CUSTOMER_PASSWORD = "demo-Passw0rd!"  # noqa: S105 - demo only, refused with DEBUG off
 STAFF_PASSWORD = "demo-Staff-Passw0rd!"  # noqa: S105 - demo only, refused with DEBUG off
@@ -83,7 +84,7 @@ class Command(BaseCommand):
             },
         )
         for kind, currency, number in spec["accounts"]:
-            index = crypto.blind_index(number, purpose="account_number")
+            index = account_number_index(number)
             if not BankAccount.objects.filter(number_index=index).exists():
                 BankAccount.objects.create(
                     customer=customer,

@@ -156,7 +156,18 @@ def test_cancel_gives_the_amount_back_and_prevents_release(core, account, django
     assert Hold.objects.get(pk=hold_id).status == "cancelled"
     assert Authorization.objects.get(hold__pk=hold_id).reversed_at is not None
     assert transfer(account, 3, amount=2_000_000)["decision"] != "decline"
-    assert client.post(f"/api/v1/holds/{hold_id}/cancel").status_code == 409
+
+
+def test_cancelling_twice_is_a_409_whose_status_is_the_http_status(core, account):
+    hold_id = transfer(account, 1)["hold"]["id"]
+    client = customer_client(account.customer)
+    assert client.post(f"/api/v1/holds/{hold_id}/cancel").status_code == 200
+    again = client.post(f"/api/v1/holds/{hold_id}/cancel")
+    assert again.status_code == 409
+    assert again["Content-Type"] == "application/problem+json"
+    body = again.json()
+    # The hold's own state goes in a member of its own: `status` is the problem document's.
+    assert (body["status"], body["code"], body["hold_status"]) == (409, "hold_not_held", "cancelled")
 
 
 def test_customers_see_only_their_own_holds(core, account):
