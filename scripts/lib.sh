@@ -75,3 +75,15 @@ ensure_postgres() {
     for _ in $(seq 100); do pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && return 0; sleep 0.2; done
     return 1
 }
+
+# A program of the project's environment: the virtualenv's when there is one (development, CI), else the
+# one on PATH (an image that installed the requirements system-wide).
+project_bin() {
+    if [ -x ".venv/bin/$1" ]; then echo ".venv/bin/$1"; else command -v "$1" || { echo "$1 is not installed" >&2; return 1; }; fi
+}
+
+# Loads the settings once before a long-running process starts: a missing or refused setting is the
+# settings' one sentence (what to set), not a traceback from inside a server or worker.
+settings_check() {
+    "$(project_bin python)" manage.py check >/dev/null
+}

@@ -26,27 +26,31 @@ _DEV_FIELD_KEY = "ZGV2LW9ubHktZmllbGQta2V5LTAxMjM0NTY3ODlhYmM="  # base64 of 32 
 _DEV_INDEX_KEY = "dev-only-blind-index-key"
 
 
+# Each refusal is one sentence that says what to set: manage.py and the scripts print it instead of a traceback.
+_WHAT_TO_SET = " (for development set DEBUG=1; README.md, Configuration, lists what production needs)."
+
+
 def _secret(name: str, dev_default: str) -> str:
     value: str = env.str(name, default="")
     if value:
         return value
     if DEBUG:
         return dev_default
-    raise ImproperlyConfigured(f"{name} must be set in the environment when DEBUG is off.")
+    raise ImproperlyConfigured(f"{name} must be set in the environment when DEBUG is off{_WHAT_TO_SET}")
 
 
 SECRET_KEY = _secret("SECRET_KEY", _DEV_SECRET_KEY)
 if not DEBUG and (SECRET_KEY == _DEV_SECRET_KEY or len(SECRET_KEY) < 50):
-    raise ImproperlyConfigured("SECRET_KEY must be a real secret of at least 50 characters.")
+    raise ImproperlyConfigured(f"SECRET_KEY must be a real secret of at least 50 characters{_WHAT_TO_SET}")
 
 # Fernet keys (urlsafe base64 of 32 bytes), comma separated: the first encrypts, all decrypt.
 FIELD_ENCRYPTION_KEYS = [k.strip() for k in _secret("FIELD_ENCRYPTION_KEYS", _DEV_FIELD_KEY).split(",") if k.strip()]
 if not DEBUG and _DEV_FIELD_KEY in FIELD_ENCRYPTION_KEYS:
-    raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS must not contain the development key.")
+    raise ImproperlyConfigured(f"FIELD_ENCRYPTION_KEYS must not contain the development key{_WHAT_TO_SET}")
 # Key of the keyed hash used to look encrypted values up exactly (account numbers, risk-list payees).
 BLIND_INDEX_KEY = _secret("BLIND_INDEX_KEY", _DEV_INDEX_KEY)
 if not DEBUG and BLIND_INDEX_KEY == _DEV_INDEX_KEY:
-    raise ImproperlyConfigured("BLIND_INDEX_KEY must not be the development key.")
+    raise ImproperlyConfigured(f"BLIND_INDEX_KEY must not be the development key{_WHAT_TO_SET}")
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 
@@ -183,6 +187,17 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Every task is idempotent (house rule: ids in, the database re-read), so a task whose worker died is run
+# again (acks_late, reject on worker lost above) and one that hangs is killed: the soft limit raises inside
+# the task so its transaction rolls back, the hard limit ends the child. Sweeps re-find what was left.
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT_SECONDS", default=120)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT_SECONDS", default=150)
+if CELERY_TASK_TIME_LIMIT <= CELERY_TASK_SOFT_TIME_LIMIT:
+    raise ImproperlyConfigured(
+        f"CELERY_TASK_TIME_LIMIT_SECONDS must be above CELERY_TASK_SOFT_TIME_LIMIT_SECONDS{_WHAT_TO_SET}"
+    )
+# A child that has run this many tasks is replaced: bounded memory growth in a long-running worker.
+CELERY_WORKER_MAX_TASKS_PER_CHILD = env.int("CELERY_WORKER_MAX_TASKS_PER_CHILD", default=1000)
 CELERY_BEAT_SCHEDULE = {
     "authorization-declines-sweep": {
         "task": "locks.authorizations.tasks.authorization_declines_sweep",
@@ -254,6 +269,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # Django gives its "django" logger a console handler of its own (DEBUG only) and lets it propagate: with
+    # ours on the root as well, runserver printed every 4xx twice. Its records go to the root handler alone.
+    "loggers": {"django": {"handlers": [], "level": "INFO"}},
 }
 
 # --- Account safety locks ---------------------------------------------------------------------------

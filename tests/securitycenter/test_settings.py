@@ -1,6 +1,7 @@
 """Production settings: refuse to start without real secrets; `check --deploy` is clean."""
 
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -56,10 +57,39 @@ def test_refuses_to_start_without_each_secret(missing):
 def test_refuses_development_or_weak_secrets_in_production(name, value):
     result = _manage("check", env=_production_env(**{name: value}))
     assert result.returncode != 0
-    assert "ImproperlyConfigured" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith(name)
+    assert "for development set DEBUG=1" in result.stderr
 
 
 def test_demo_data_is_refused_with_debug_off():
     result = _manage("seed_demo", env=_production_env(DATABASE_URL="sqlite:////tmp/never-created.sqlite3"))
     assert result.returncode != 0
     assert "DEBUG" in result.stderr
+
+
+def _operations_commands() -> list[str]:
+    """The commands of the README's Operations table, as a newcomer would copy them."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Operations", 1)[1].split("\n## ", 1)[0]
+    return sorted({m.split()[0] for m in re.findall(r"^\| `manage\.py ([a-z_]+)[^`]*` \|", section, re.M)})
+
+
+def test_the_readme_lists_the_operations_commands():
+    assert {"verify_security_log", "rotate_encryption_keys", "api_keys", "rebuild_policies"} <= set(
+        _operations_commands()
+    )
+
+
+@pytest.mark.parametrize("command", _operations_commands())
+def test_an_operations_command_in_a_fresh_clone_says_in_one_sentence_what_to_set(command):
+    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "DJANGO_SETTINGS_MODULE"}}
+    for name in ("SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "BLIND_INDEX_KEY"):
+        env.pop(name, None)
+    result = _manage(command, env=env)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "DEBUG=1" in lines[0]
+    assert "README.md" in lines[0]

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The production web server: scripts/serve.sh [extra server arguments]
+#
+# Settings come from the environment (README.md, Configuration); WEB_WORKERS (default: one per core),
+# WEB_THREADS (default 1), WEB_BIND (default 0.0.0.0:8000), WEB_TIMEOUT_SECONDS. Run `manage.py migrate`
+# before a new release starts serving.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+
+settings_check
+# The one place the web server is chosen. gunicorn with sync workers won the comparison in
+# docs/performance.md; another server is added here, with its configuration, once it is measured better.
+server=${WEB_SERVER:-gunicorn}
+case "$server" in
+    gunicorn) exec "$(project_bin gunicorn)" -c scripts/gunicorn.conf.py "$@" securitycenter.wsgi:application ;;
+    *) echo "WEB_SERVER=$server is not a server this script knows (gunicorn)." >&2; exit 2 ;;
+esac
