@@ -30,7 +30,9 @@ from accounts.models import OtpDevice, ServiceClient
 from accounts.service_clients import api_key_create
 from accounts.tokens import auth_token_issue
 from locks.authorizations.views import key_cache_clear
-from locks.models import Hold
+from locks.cases.services import case_open
+from locks.models import Case, Hold
+from securitycenter.securitylog.record import Actor
 from tests.factories import (
     AuthorizationFactory,
     BankAccountFactory,
@@ -105,6 +107,10 @@ RULES: dict[tuple[str, str], dict[str, int | str]] = {
     ("POST", "api/v1/locks/pending/<int:pending_id>/cancel"): CUSTOMER_OBJECT,
     ("POST", "api/v1/payee-checks"): CUSTOMER,
     # customers: holds
+    ("GET", "api/v1/cases"): CUSTOMER,
+    ("GET", "api/v1/cases/<int:case_id>"): CUSTOMER_OBJECT,
+    ("GET", "api/v1/emergency"): CUSTOMER,
+    ("POST", "api/v1/emergency"): CUSTOMER,
     ("GET", "api/v1/holds"): CUSTOMER,
     ("GET", "api/v1/holds/<int:hold_id>"): CUSTOMER_OBJECT,
     ("POST", "api/v1/holds/<int:hold_id>/cancel"): CUSTOMER_OBJECT,
@@ -144,6 +150,7 @@ class World:
     pending: Any
     hold: Hold
     authorization: Any
+    case: Case
     headers: dict[str, dict[str, str]]
 
 
@@ -188,6 +195,7 @@ def world_build() -> World:
         pending=PendingLooseningFactory(account=account),
         hold=hold,
         authorization=authorization,
+        case=case_open(kind=Case.Kind.INCIDENT, customer=customer, source="not_me", actor=Actor.system()),
         headers={
             "none": {},
             "customer": customer_headers,
@@ -208,6 +216,7 @@ PATH_VALUES: dict[str, Callable[[World], Any]] = {
     "window_id": lambda w: w.window.pk,
     "pending_id": lambda w: w.pending.pk,
     "hold_id": lambda w: w.hold.pk,
+    "case_id": lambda w: w.case.pk,
     "customer_number": lambda w: w.customer.customer_number,
     "transaction_id": lambda w: w.authorization.transaction_id,
 }
