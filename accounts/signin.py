@@ -9,9 +9,14 @@ keyed hash of the login, so it locks exactly like a real one: neither the answer
 lock-out tells an attacker whether a login exists.
 
 The customer's (or unknown login's) row is locked FOR UPDATE across the password check, so parallel
-attempts queue and at most the limit is ever checked. The address row is only locked to count a
-failure: holding it across a check would queue every sign-in behind one carrier-grade NAT address, so
-the per-address limit may be passed by as many attempts as run in parallel from that address.
+attempts queue and at most the limit is ever checked. The address row cannot be held across a check (it
+would queue every sign-in behind one carrier-grade NAT address), so an attempt takes a share of the
+address's budget in a short transaction of its own *before* its check (`_AddressBudget`: `in_flight`
+counts the shares), which becomes a failure if the password was wrong and is given back otherwise:
+parallel attempts from one address see each other's shares at once, and failures plus shares never pass
+the limit, so at most the limit of wrong passwords is ever checked. (A share of a process killed
+meanwhile stays counted until the row's quiet period.) The address is the one
+`securitycenter.client_address` finds behind the trusted proxies.
 
 Refusals are raised only after the transaction has committed: the failure counters and the log
 entries must persist although the request fails. These services therefore must not run inside an outer
@@ -100,24 +105,38 @@ def _lockout_duration(lockouts: int) -> timedelta:
     return lockout_duration(base=settings.LOGIN_LOCKOUT, doublings=lockouts - 1)
 
 
+def _throttle_renew(throttle: LoginThrottle, now: datetime) -> None:
+    """Forget what no longer counts on a row that is not locked: a quiet day, or a lock-out that ran out."""
+    if now - throttle.updated_at >= _QUIET_PERIOD:
+        throttle.failures = 0
+        throttle.lockouts = 0
+        # Nothing is checked for a day: whatever is still counted in flight was lost with its process.
+        throttle.in_flight = 0
+    if throttle.locked_until is not None:
+        # The last lock-out has run out: a new round of attempts begins.
+        throttle.failures = 0
+        throttle.locked_until = None
+
+
+def _throttle_lock(throttle: LoginThrottle, now: datetime) -> None:
+    throttle.lockouts += 1
+    throttle.locked_until = now + _lockout_duration(throttle.lockouts)
+
+
+_THROTTLE_FIELDS = ["failures", "in_flight", "lockouts", "locked_until", "updated_at"]
+
+
 def _throttle_fail(throttle: LoginThrottle, *, limit: int, now: datetime) -> bool:
     """Count one failure on a row locked FOR UPDATE; True if this failure locked it."""
     if _locked_until(throttle, now) is not None:
         # A parallel attempt locked it while this one was checking its password.
         return False
-    if now - throttle.updated_at >= _QUIET_PERIOD:
-        throttle.failures = 0
-        throttle.lockouts = 0
-    if throttle.locked_until is not None:
-        # The last lock-out has run out: a new round of attempts begins.
-        throttle.failures = 0
-        throttle.locked_until = None
+    _throttle_renew(throttle, now)
     throttle.failures += 1
     locked = throttle.failures >= limit
     if locked:
-        throttle.lockouts += 1
-        throttle.locked_until = now + _lockout_duration(throttle.lockouts)
-    throttle.save(update_fields=["failures", "lockouts", "locked_until", "updated_at"])
+        _throttle_lock(throttle, now)
+    throttle.save(update_fields=_THROTTLE_FIELDS)
     return locked
 
 
@@ -153,27 +172,90 @@ def _login_index(login: str) -> str:
     return blind_index(login, purpose="login")
 
 
+# Refused while every remaining failure of an address is taken by attempts still checking a password: one
+# of them locks the address or gives its share back within moments.
+_BUDGET_IN_USE_RETRY = timedelta(seconds=1)
+
+
+@dataclass
+class _AddressBudget:
+    """One attempt's share of its address's failure budget, taken before the password check.
+
+    `take` and `give_back` commit on their own (outside the attempt's transaction), so a parallel attempt
+    sees the share at once while no row stays locked across a password check. A failure turns the share
+    into a counted failure, inside the attempt's transaction; the failure that reaches the limit locks the
+    address.
+    """
+
+    key: str
+    now: datetime
+    taken: bool = False
+    refused_until: datetime | None = None
+
+    def take(self) -> None:
+        limit = settings.LOGIN_MAX_FAILURES_PER_ADDRESS
+        with transaction.atomic():
+            row = _throttle_for_update(scope=LoginThrottle.Scope.ADDRESS, key=self.key)
+            self.refused_until = _locked_until(row, self.now)
+            if self.refused_until is not None:
+                return
+            _throttle_renew(row, self.now)
+            if row.failures + row.in_flight >= limit:
+                self.refused_until = self.now + _BUDGET_IN_USE_RETRY
+                return
+            row.in_flight += 1
+            row.save(update_fields=_THROTTLE_FIELDS)
+            self.taken = True
+
+    def keep(self) -> LoginThrottle | None:
+        """The attempt failed: its share becomes a failure. The address row if this failure locked it
+        (inside the attempt's transaction, with its log entry)."""
+        row = _throttle_for_update(scope=LoginThrottle.Scope.ADDRESS, key=self.key)
+        if self.taken:
+            self.taken = False
+            row.in_flight = max(0, row.in_flight - 1)
+        if _locked_until(row, self.now) is not None:
+            # A parallel failure locked the address while this attempt was checking its password.
+            row.save(update_fields=_THROTTLE_FIELDS)
+            return None
+        locked = _throttle_fail(row, limit=settings.LOGIN_MAX_FAILURES_PER_ADDRESS, now=self.now)
+        return row if locked else None
+
+    def give_back(self) -> None:
+        """Unless the attempt failed: its share was not a failure after all."""
+        if not self.taken:
+            return
+        self.taken = False
+        with transaction.atomic():
+            row = _throttle_for_update(scope=LoginThrottle.Scope.ADDRESS, key=self.key)
+            row.in_flight = max(0, row.in_flight - 1)
+            row.save(update_fields=_THROTTLE_FIELDS)
+
+
 @dataclass
 class _Attempt:
-    """The throttle rows of one attempt, locked in a fixed order (subject, then address) so parallel
-    attempts never deadlock."""
+    """The throttle rows of one attempt: the subject's, locked FOR UPDATE for the whole attempt, and the
+    address's share taken before it (locked in that order, subject then address, so none deadlock)."""
 
     subject: LoginThrottle
-    address_scope_key: str
+    address: _AddressBudget
     max_subject_failures: int
     now: datetime
 
     def locked_until(self) -> datetime | None:
-        address = LoginThrottle.objects.filter(scope=LoginThrottle.Scope.ADDRESS, key=self.address_scope_key).first()
-        times = [t for t in (_locked_until(self.subject, self.now), _locked_until(address, self.now)) if t]
+        times = [t for t in (_locked_until(self.subject, self.now), self.address.refused_until) if t]
         return max(times, default=None)
 
     def fail(self) -> tuple[bool, LoginThrottle | None]:
         """Count the failure; (subject locked?, address row if this failure locked it)."""
         subject_locked = _throttle_fail(self.subject, limit=self.max_subject_failures, now=self.now)
-        address = _throttle_for_update(scope=LoginThrottle.Scope.ADDRESS, key=self.address_scope_key)
-        address_locked = _throttle_fail(address, limit=settings.LOGIN_MAX_FAILURES_PER_ADDRESS, now=self.now)
-        return subject_locked, (address if address_locked else None)
+        return subject_locked, self.address.keep()
+
+
+def _address_budget(key: str) -> _AddressBudget:
+    budget = _AddressBudget(key=key, now=timezone.now())
+    budget.take()
+    return budget
 
 
 def _lockout_log(
@@ -298,29 +380,41 @@ def customer_sign_in(
     Raises LoginLocked, InvalidCredentials or DeviceRevoked once the attempt's counters and log entries
     are committed.
     """
-    with transaction.atomic():
-        outcome = _customer_sign_in_attempt(
-            login=login.strip(),
-            password=password,
-            device_id=device_id,
-            device_name=device_name,
-            platform=platform,
-            origin=origin,
-        )
+    budget = _address_budget(address_key(origin.ip_address))
+    try:
+        with transaction.atomic():
+            outcome = _customer_sign_in_attempt(
+                login=login.strip(),
+                password=password,
+                device_id=device_id,
+                device_name=device_name,
+                platform=platform,
+                origin=origin,
+                budget=budget,
+            )
+    finally:
+        budget.give_back()
     if isinstance(outcome, DomainError):
         raise outcome
     return outcome
 
 
 def _customer_sign_in_attempt(
-    *, login: str, password: str, device_id: str, device_name: str, platform: str, origin: Origin
+    *,
+    login: str,
+    password: str,
+    device_id: str,
+    device_name: str,
+    platform: str,
+    origin: Origin,
+    budget: _AddressBudget,
 ) -> CustomerSignIn | DomainError:
     now = timezone.now()
     customer, login_kind = _customer_by_login(login)
     subject_key = f"customer:{customer.pk}" if customer is not None else f"login:{_login_index(login)}"
     attempt = _Attempt(
         subject=_throttle_for_update(scope=LoginThrottle.Scope.CUSTOMER, key=subject_key),
-        address_scope_key=address_key(origin.ip_address),
+        address=budget,
         max_subject_failures=settings.LOGIN_MAX_FAILURES_PER_CUSTOMER,
         now=now,
     )
@@ -410,22 +504,28 @@ def staff_sign_in(*, username: str, password: str, origin: Origin) -> IssuedToke
     Raises LoginLocked, InvalidCredentials or NotAnAgent once the attempt's counters and log entries are
     committed.
     """
-    with transaction.atomic():
-        outcome = _staff_sign_in_attempt(username=username, password=password, origin=origin)
+    # A call centre signs in from few addresses: its typos must not lock customers out, nor theirs it.
+    budget = _address_budget("staff:" + address_key(origin.ip_address))
+    try:
+        with transaction.atomic():
+            outcome = _staff_sign_in_attempt(username=username, password=password, origin=origin, budget=budget)
+    finally:
+        budget.give_back()
     if isinstance(outcome, DomainError):
         raise outcome
     return outcome
 
 
-def _staff_sign_in_attempt(*, username: str, password: str, origin: Origin) -> IssuedToken | DomainError:
+def _staff_sign_in_attempt(
+    *, username: str, password: str, origin: Origin, budget: _AddressBudget
+) -> IssuedToken | DomainError:
     now = timezone.now()
     user_model = get_user_model()
     user: Any = user_model._default_manager.filter(**{user_model.USERNAME_FIELD: username}).first()
     subject_key = f"user:{user.pk}" if user is not None else f"login:{_login_index(username)}"
     attempt = _Attempt(
         subject=_throttle_for_update(scope=LoginThrottle.Scope.STAFF, key=subject_key),
-        # A call centre signs in from few addresses: its typos must not lock customers out, nor theirs it.
-        address_scope_key="staff:" + address_key(origin.ip_address),
+        address=budget,
         max_subject_failures=settings.LOGIN_MAX_FAILURES_PER_CUSTOMER,
         now=now,
     )

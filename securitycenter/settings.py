@@ -231,6 +231,9 @@ TOKEN_ABSOLUTE_LIFETIME = timedelta(hours=env.int("TOKEN_ABSOLUTE_LIFETIME_HOURS
 LOGIN_MAX_FAILURES_PER_CUSTOMER = env.int("LOGIN_MAX_FAILURES_PER_CUSTOMER", default=5)
 LOGIN_MAX_FAILURES_PER_ADDRESS = env.int("LOGIN_MAX_FAILURES_PER_ADDRESS", default=20)
 LOGIN_LOCKOUT = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+# How many proxies in front of the service append to X-Forwarded-For (securitycenter.client_address): 1
+# behind the load balancer. 0 trusts no header; a count higher than the real one lets clients forge it.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # --- One-time passwords ---------------------------------------------------------------------------
 OTP_ISSUER = env.str("OTP_ISSUER", default="Security Center")

@@ -16,6 +16,7 @@ from accounts.api.caller import request_customer
 from accounts.models import AuthToken, Customer, Device
 from accounts.permissions import IsAgent, IsCustomer
 from accounts.signin import customer_sign_in, device_list, device_revoke, staff_sign_in, token_sign_out
+from securitycenter.client_address import client_address
 from securitycenter.openapi import ProblemSerializer
 from securitycenter.problems import PROBLEM_CONTENT_TYPE
 from securitycenter.securitylog.record import Actor, Origin
@@ -170,7 +171,7 @@ class LoginView(APIView):
             device_id=device["id"],
             device_name=device["name"],
             platform=device["platform"],
-            origin=Origin(ip_address=request.META.get("REMOTE_ADDR") or None, device=device["id"]),
+            origin=Origin(ip_address=client_address(request), device=device["id"]),
         )
         body = _token_body(raw=signed_in.issued.raw, token=signed_in.issued.token)
         body["customer"] = signed_in.customer

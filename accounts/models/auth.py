@@ -47,6 +47,8 @@ class LoginThrottle(models.Model):
     scope = models.CharField(max_length=16, choices=Scope.choices)
     key = models.CharField(max_length=128)
     failures = models.PositiveIntegerField(default=0)
+    # Attempts from this address whose password is being checked right now (see accounts.signin).
+    in_flight = models.PositiveIntegerField(default=0)
     lockouts = models.PositiveIntegerField(default=0)
     locked_until = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -15,6 +15,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from securitycenter.client_address import client_address
 from securitycenter.rows import row_for_update
 from securitycenter.securitylog.models import ActorType, EventType, SecurityEvent, SecurityLogHead
 
@@ -67,7 +68,7 @@ class Origin:
     @classmethod
     def from_request(cls, request: Any) -> "Origin":
         device = request.META.get("HTTP_X_DEVICE_ID", "")[:128]
-        return cls(ip_address=request.META.get("REMOTE_ADDR") or None, device=device)
+        return cls(ip_address=client_address(request), device=device)
 
 
 def scrub(value: Any, key: str = "") -> Any:
