@@ -71,7 +71,8 @@ class BearerScheme(OpenApiAuthenticationExtension):
         return {
             "type": "http",
             "scheme": "bearer",
-            "description": "Customer or staff token from a login endpoint. Customers also send X-Device-Id.",
+            "description": "A customer's or a staff member's token from a login endpoint. A customer's token "
+            "is bound to the device it was issued to: customer operations also take the X-Device-Id header.",
         }
 
 
@@ -83,6 +84,7 @@ class ApiKeyScheme(OpenApiAuthenticationExtension):
         return {
             "type": "apiKey",
             "in": "header",
-            "name": "Authorization",
-            "description": "`ApiKey <key>` for service clients (the payment core).",
+            "name": "X-Api-Key",
+            "description": "The service client's API key (the payment core), as it was shown once. "
+            "`Authorization: ApiKey <key>` is accepted too.",
         }

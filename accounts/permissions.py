@@ -1,6 +1,10 @@
-"""Who may call what. Every view names one of these; the default (settings) refuses everybody."""
+"""Who may call what. Every view names one of these; the default (settings) refuses everybody.
 
-from typing import Any
+`schema_caller` names the kind of caller a permission lets in; the OpenAPI schema reads it to declare each
+operation's one security scheme and its tag (`securitycenter.openapi.CallerAutoSchema`).
+"""
+
+from typing import Any, ClassVar
 
 from django.contrib.auth import get_user_model
 from rest_framework.permissions import BasePermission
@@ -21,6 +25,7 @@ class DenyAll(BasePermission):
 
 class IsCustomer(BasePermission):
     message = "This endpoint is for customers."
+    schema_caller: ClassVar[str] = "customer"
 
     def has_permission(self, request: Request, view: Any) -> bool:
         return isinstance(request.user, Customer)
@@ -30,6 +35,7 @@ class IsAgent(BasePermission):
     """A staff user of the 95588 call centre (agent or supervisor)."""
 
     message = "This endpoint is for call-centre agents."
+    schema_caller: ClassVar[str] = "agent"
     required_permission = "accounts.agent_access"
 
     def has_permission(self, request: Request, view: Any) -> bool:
@@ -49,6 +55,7 @@ def agent_with(permission: str) -> type[IsAgent]:
 
 class IsServiceClient(BasePermission):
     message = "This endpoint is for service clients."
+    schema_caller: ClassVar[str] = "payment core"
     required_scope: str | None = None
 
     def has_permission(self, request: Request, view: Any) -> bool:

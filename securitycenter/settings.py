@@ -146,7 +146,7 @@ REST_FRAMEWORK = {
     ],
     # Deny by default: every view must name who may call it.
     "DEFAULT_PERMISSION_CLASSES": ["accounts.permissions.DenyAll"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "securitycenter.openapi.CallerAutoSchema",
     "EXCEPTION_HANDLER": "securitycenter.exception_handler.problem_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
@@ -175,6 +175,8 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "locks.authorizations.openapi.add_hot_path",
         "locks.authorizations.openapi.add_hold_webhook",
+        # Last: closes every response body the hooks above added too.
+        "securitycenter.openapi.responses_closed",
     ],
 }
 

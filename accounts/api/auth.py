@@ -139,7 +139,6 @@ class LoginView(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(
-        tags=["auth"],
         summary="Sign a customer in on a device",
         description=(
             "Checks the password and issues a bearer token bound to the device: send it with `X-Device-Id`. "
@@ -182,7 +181,6 @@ class LogoutView(APIView):
     permission_classes = [IsCustomer]
 
     @extend_schema(
-        tags=["auth"],
         summary="Sign out: revoke the token of this request",
         request=None,
         responses={204: None, **_problems({401: _UNAUTHENTICATED, 403: _NOT_A_CUSTOMER})},
@@ -196,7 +194,6 @@ class MeView(APIView):
     permission_classes = [IsCustomer]
 
     @extend_schema(
-        tags=["auth"],
         summary="The signed-in customer's profile",
         responses={200: MeSerializer, **_problems({401: _UNAUTHENTICATED, 403: _NOT_A_CUSTOMER})},
     )
@@ -208,7 +205,6 @@ class DeviceListView(APIView):
     permission_classes = [IsCustomer]
 
     @extend_schema(
-        tags=["devices"],
         summary="The customer's devices",
         description="Every device the customer signed in from, the revoked ones included, most recent first.",
         responses={200: DeviceSerializer(many=True), **_problems({401: _UNAUTHENTICATED, 403: _NOT_A_CUSTOMER})},
@@ -223,7 +219,6 @@ class DeviceRevokeView(APIView):
     permission_classes = [IsCustomer]
 
     @extend_schema(
-        tags=["devices"],
         summary="Remove a device from the account",
         description=(
             "The device can no longer sign in and all its sessions end at once. This makes the account safer, "
@@ -251,7 +246,6 @@ class AgentLoginView(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(
-        tags=["agent"],
         summary="Sign a call-centre agent in",
         description="For staff users with the agent_access permission. The token is not bound to a device.",
         request=StaffLoginSerializer,
@@ -283,7 +277,6 @@ class AgentLogoutView(APIView):
     permission_classes = [IsAgent]
 
     @extend_schema(
-        tags=["agent"],
         summary="Sign an agent out: revoke the token of this request",
         request=None,
         responses={

@@ -3,7 +3,7 @@ OpenAPI schema (`locks.authorizations.openapi`)."""
 
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 
@@ -27,7 +27,7 @@ class HoldRef(msgspec.Struct, frozen=True):
     """The cooling-off hold of a held transfer: the payment core waits for its webhook, or reads it."""
 
     id: int
-    release_at: datetime
+    release_at: Annotated[datetime, msgspec.Meta(tz=True, description="When the hold releases the payment")]
 
 
 class AuthorizationDecision(msgspec.Struct, frozen=True, kw_only=True):

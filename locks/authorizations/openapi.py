@@ -23,6 +23,7 @@ def _problem(description: str) -> dict[str, Any]:
 
 
 SECURITY: list[dict[str, list[str]]] = [{"apiKey": []}]
+TAGS = ["payment core: authorizations"]
 TXN_PARAM = {"name": "transaction_id", "in": "path", "required": True, "schema": {"type": "string"}}
 
 
@@ -39,11 +40,17 @@ def _openapi30(node: Any) -> Any:
             node[bound] = True
     if "const" in node:
         node["enum"] = [node.pop("const")]
+    if "enum" in node and "type" not in node and all(isinstance(v, str) for v in node["enum"]):
+        node["type"] = "string"
     variants = node.get("anyOf")
     if isinstance(variants, list) and {"type": "null"} in variants:
         rest = [v for v in variants if v != {"type": "null"}]
         node.pop("anyOf")
-        node.update(rest[0] if len(rest) == 1 else {"anyOf": rest})
+        if len(rest) == 1 and "$ref" in rest[0]:
+            # In OpenAPI 3.0 the siblings of a $ref are ignored: a nullable reference is an allOf of one.
+            node["allOf"] = rest
+        else:
+            node.update(rest[0] if len(rest) == 1 else {"anyOf": rest})
         node["nullable"] = True
     return node
 
@@ -61,6 +68,21 @@ def add_hot_path(result: dict[str, Any], generator: Any, request: Any, public: b
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     request_schema = _openapi30(request_schema)
     schemas.update(_openapi30(components))
+    decision = schemas["AuthorizationDecision"]
+    # A batch result is a decision with ok=true, or an error with ok=false: two closed objects (an allOf of
+    # closed objects would accept nothing).
+    schemas["BatchDecision"] = {
+        "type": "object",
+        "description": "A decided item of a batch: the decision, with ok=true.",
+        "properties": {"ok": {"type": "boolean", "enum": [True]}, **decision["properties"]},
+        "required": ["ok", *decision["required"]],
+    }
+    schemas["BatchError"] = {
+        "type": "object",
+        "description": "An item of a batch that could not be decided: its own problem document, with ok=false.",
+        "properties": {"ok": {"type": "boolean", "enum": [False]}, "error": {"$ref": REF.format(name="Problem")}},
+        "required": ["ok", "error"],
+    }
     errors = {
         "400": _problem("Invalid transaction (the field is named in errors[])"),
         "401": _problem("No or invalid API key"),
@@ -73,7 +95,7 @@ def add_hot_path(result: dict[str, Any], generator: Any, request: Any, public: b
             "summary": "Decide one payment (idempotent on transaction_id)",
             "description": "Give exactly one of account_id and account_number. The same transaction_id with "
             "the same body returns the recorded decision and is counted once; with a different body, 409.",
-            "tags": ["authorizations"],
+            "tags": TAGS,
             "security": SECURITY,
             "requestBody": {"required": True, "content": {"application/json": {"schema": request_schema}}},
             "responses": {
@@ -88,7 +110,7 @@ def add_hot_path(result: dict[str, Any], generator: Any, request: Any, public: b
         "post": {
             "operationId": "authorizations_batch",
             "summary": "Decide up to 500 payments; one answer each, in order",
-            "tags": ["authorizations"],
+            "tags": TAGS,
             "security": SECURITY,
             "requestBody": {
                 "required": True,
@@ -113,28 +135,15 @@ def add_hot_path(result: dict[str, Any], generator: Any, request: Any, public: b
                 "200": _json(
                     {
                         "type": "object",
+                        "required": ["results"],
                         "properties": {
                             "results": {
                                 "type": "array",
                                 "items": {
                                     "oneOf": [
-                                        {
-                                            "allOf": [
-                                                {
-                                                    "type": "object",
-                                                    "properties": {"ok": {"type": "boolean", "enum": [True]}},
-                                                },
-                                                decision_ref,
-                                            ]
-                                        },
-                                        {
-                                            "type": "object",
-                                            "properties": {
-                                                "ok": {"type": "boolean", "enum": [False]},
-                                                "error": {"$ref": REF.format(name="Problem")},
-                                            },
-                                        },
-                                    ]
+                                        {"$ref": REF.format(name="BatchDecision")},
+                                        {"$ref": REF.format(name="BatchError")},
+                                    ],
                                 },
                             }
                         },
@@ -149,7 +158,7 @@ def add_hot_path(result: dict[str, Any], generator: Any, request: Any, public: b
         "get": {
             "operationId": "authorizations_retrieve",
             "summary": "The recorded decision of a transaction",
-            "tags": ["authorizations"],
+            "tags": TAGS,
             "security": SECURITY,
             "parameters": [TXN_PARAM],
             "responses": {"200": _json(decision_ref), **errors, "404": _problem("No decision recorded")},
@@ -159,7 +168,7 @@ def add_hot_path(result: dict[str, Any], generator: Any, request: Any, public: b
         "post": {
             "operationId": "authorizations_reversal",
             "summary": "The payment failed or was refunded: give its amount back to the limits, once",
-            "tags": ["authorizations"],
+            "tags": TAGS,
             "security": SECURITY,
             "parameters": [TXN_PARAM],
             "responses": {

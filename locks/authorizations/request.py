@@ -28,7 +28,14 @@ class AuthorizationRequest(msgspec.Struct, forbid_unknown_fields=True, frozen=Tr
     currency: CurrencyCode
     channel: Channel
     country: CountryCode
-    initiated_at: Annotated[datetime, msgspec.Meta(tz=True)]
+    initiated_at: Annotated[
+        datetime,
+        msgspec.Meta(
+            tz=True,
+            description="When the customer started the payment (RFC 3339 with an offset): within the last "
+            "24 hours and at most 10 minutes ahead of the security center's clock; otherwise 400.",
+        ),
+    ]
     account_id: Annotated[int, msgspec.Meta(gt=0)] | None = None
     account_number: AccountNumber | None = None
     subdivision: SubdivisionCode | None = None

@@ -34,7 +34,14 @@ from locks.rules.changes import ChangeOutcome, Proposal, TravelWindowSpec, lock_
 from locks.rules.policies import live_travel_windows
 from locks.rules.presets import Preset, preset_proposal
 from locks.rules.selectors import account_locks_view, account_would_pass
-from locks.rules.serializers import LockChangesSerializer, RegionCodeField
+from locks.rules.serializers import (
+    EffectiveLimitsSerializer,
+    LockChangesSerializer,
+    LockSettingsDocumentSerializer,
+    PendingLooseningReadSerializer,
+    RegionCodeField,
+    TravelWindowReadSerializer,
+)
 from securitycenter.openapi import problem_responses
 from securitycenter.securitylog.models import EventType
 from securitycenter.securitylog.record import Origin
@@ -134,6 +141,17 @@ class LockPatchSerializer(LockChangesSerializer):
     otp = serializers.CharField(required=False, max_length=12)
 
 
+class AccountLocksSerializer(LockSettingsDocumentSerializer):
+    """The effective locks of an account: its settings document plus what follows from it."""
+
+    account = AccountSummarySerializer()
+    version = serializers.IntegerField(help_text="Send it back on a PATCH; a stale one gets 409")
+    travel_windows = TravelWindowReadSerializer(many=True)
+    pending_loosenings = PendingLooseningReadSerializer(many=True)
+    effective_limits = EffectiveLimitsSerializer()
+    cooling_off_threshold = serializers.IntegerField(allow_null=True, help_text="Transfers at or above it are held")
+
+
 class AccountLocksView(APIView):
     permission_classes = [IsCustomer]
 
@@ -141,11 +159,11 @@ class AccountLocksView(APIView):
         summary="The effective locks of an account",
         description="Region, time, limits, channel switches, freezes, cooling-off, travel windows and "
         "pending loosenings in one read, with the version to send back on a change.",
-        responses={200: OpenApiTypes.OBJECT, **problem_responses(401, 403, 404)},
+        responses={200: AccountLocksSerializer, **problem_responses(401, 403, 404)},
     )
     def get(self, request: Request, account_id: int) -> Response:
         account = customer_account_get(customer=request_customer(request), account_id=account_id)
-        return Response({"account": AccountSummarySerializer(account).data, **account_locks_view(account=account)})
+        return Response(AccountLocksSerializer({"account": account, **account_locks_view(account=account)}).data)
 
     @extend_schema(
         summary="Change an account's locks",

@@ -111,3 +111,81 @@ class LockChangesSerializer(StrictSerializer):
     channels = ChannelsSerializer(required=False)
     freeze = FreezeSerializer(required=False)
     cooling_off = CoolingOffSerializer(required=False)
+
+
+# --- The read: what `GET …/locks` answers, field by field -----------------------------------------------
+
+
+class RegionReadSerializer(serializers.Serializer):
+    mode = serializers.ChoiceField(choices=LockSettings.RegionMode.choices)
+    regions = serializers.ListField(child=serializers.CharField(), help_text="ISO 3166-1 or 3166-2 codes")
+
+
+class TimeWindowReadSerializer(serializers.Serializer):
+    days = serializers.ListField(child=serializers.IntegerField(), help_text="0 = Monday … 6 = Sunday")
+    start = serializers.CharField(help_text="HH:MM local time")
+    end = serializers.CharField(help_text="HH:MM local time; earlier than start = crosses midnight")
+
+
+class TimeReadSerializer(serializers.Serializer):
+    windows = TimeWindowReadSerializer(many=True, help_text="Allowed windows; an empty list allows any time")
+
+
+class LimitSetReadSerializer(serializers.Serializer):
+    per_transaction = serializers.IntegerField(allow_null=True, help_text="Minor units; null: no limit of yours")
+    daily = serializers.IntegerField(allow_null=True)
+    monthly = serializers.IntegerField(allow_null=True)
+
+
+class LimitsReadSerializer(LimitSetReadSerializer):
+    currency = serializers.CharField()
+    channels = serializers.DictField(child=LimitSetReadSerializer(), help_text="Limits of one channel, by channel")
+
+
+class ChannelsReadSerializer(serializers.Serializer):
+    """Channel switches (交易权限管理): true = on; every channel is present."""
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        return {name: serializers.BooleanField() for name in CHANNELS}
+
+
+class FreezeReadSerializer(serializers.Serializer):
+    card_not_present = serializers.BooleanField()
+    all_outgoing = serializers.BooleanField()
+
+
+class CoolingOffReadSerializer(serializers.Serializer):
+    threshold = serializers.IntegerField(allow_null=True, help_text="Transfers at or above it are held")
+
+
+class LockSettingsDocumentSerializer(serializers.Serializer):
+    """The lock-settings document (`locks.rules.documents`): the sections a PATCH replaces."""
+
+    region = RegionReadSerializer()
+    time = TimeReadSerializer()
+    limits = LimitsReadSerializer()
+    channels = ChannelsReadSerializer()
+    freeze = FreezeReadSerializer()
+    cooling_off = CoolingOffReadSerializer()
+
+
+class TravelWindowReadSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    regions = serializers.ListField(child=serializers.CharField())
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    active = serializers.BooleanField()
+
+
+class PendingLooseningReadSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    changes = serializers.DictField(help_text="The full settings document that applies at effective_at")
+    loosens = serializers.ListField(child=serializers.CharField(), help_text="What loosens")
+    effective_at = serializers.DateTimeField()
+
+
+class EffectiveLimitsSerializer(LimitSetReadSerializer):
+    """The limits in force: the customer's, capped by the bank's maximums."""
+
+    currency = serializers.CharField()
+    bank_maximums = LimitSetReadSerializer(allow_null=True, help_text="The bank's ceilings in this currency")

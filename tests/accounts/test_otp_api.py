@@ -362,7 +362,7 @@ def test_the_schema_documents_every_otp_endpoint():
     }
     for op in operations.values():
         assert {"401", "403"} <= set(op["responses"])
-        assert op["security"] == [{"bearerToken": []}, {"apiKey": []}]
+        assert op["security"] == [{"bearerToken": []}]
         for status_code, response in op["responses"].items():
             if status_code.startswith("4"):
                 assert list(response["content"]) == ["application/problem+json"], status_code

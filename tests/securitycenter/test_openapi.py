@@ -147,7 +147,7 @@ def test_problem_responses_document_errors_as_problem_json():
         assert responses[code]["description"]
     assert "`current`" in responses["409"]["description"]
     assert "`retry_after`" in responses["429"]["description"]
-    assert operation["security"] == [{"bearerToken": []}, {"apiKey": []}]
+    assert operation["security"] == [{"bearerToken": []}]  # IsCustomer: a token, never an API key
 
     problem = document["components"]["schemas"]["Problem"]
     assert set(problem["required"]) == {"type", "title", "status", "code", "detail"}
@@ -210,3 +210,126 @@ def test_the_sidecar_assets_are_served_with_debug_on(live_server, settings, clie
                 assert "javascript" in response.headers["Content-Type"], asset
             if asset.endswith(".css"):
                 assert response.headers["Content-Type"].startswith("text/css"), asset
+
+
+# --- The schema tells the truth ---------------------------------------------------------------------------
+
+
+def _schema_of(document, node):
+    while "$ref" in node:
+        node = resolve(document, node["$ref"])
+    return node
+
+
+@pytest.mark.django_db
+def test_each_operation_declares_the_one_scheme_its_callers_use(schema):
+    """Customers and staff send a bearer token, the payment core an API key: never "either". A customer's
+    token is bound to a device, so customer operations take the X-Device-Id header, required."""
+    for route, method, operation in operations(schema):
+        name = f"{method.upper()} {route}"
+        caller = operation["tags"][0].split(":")[0]
+        headers = {p["name"]: p for p in operation.get("parameters", []) if p["in"] == "header"}
+        if PUBLIC_PATH.search(route):
+            assert "security" not in operation, name
+            continue
+        assert len(operation["security"]) == 1, name
+        if caller == "payment core":
+            assert operation["security"] == [{"apiKey": []}], name
+        else:
+            assert operation["security"] == [{"bearerToken": []}], name
+        if caller == "customer":
+            assert headers["X-Device-Id"]["required"] is True, name
+        else:
+            assert "X-Device-Id" not in headers, name
+    assert schema["components"]["securitySchemes"]["apiKey"] == {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-Api-Key",
+        "description": schema["components"]["securitySchemes"]["apiKey"]["description"],
+    }
+
+
+@pytest.mark.django_db
+def test_operations_are_tagged_by_caller_and_area(schema):
+    tags: dict[str, list[str]] = {}
+    for route, method, operation in operations(schema):
+        assert len(operation["tags"]) == 1, route
+        tags.setdefault(operation["tags"][0], []).append(f"{method.upper()} {route}")
+    assert all(re.fullmatch(r"(customer|agent|payment core): [a-z-]+", tag) for tag in tags), sorted(tags)
+    assert {"customer: locks", "customer: holds", "agent: holds", "payment core: authorizations"} <= set(tags)
+    biggest = max(len(members) for members in tags.values())
+    assert biggest <= len(list(operations(schema))) // 3, tags
+
+
+@pytest.mark.django_db
+def test_a_locks_patch_requires_the_version_read(schema):
+    body = schema["paths"]["/api/v1/accounts/{account_id}/locks"]["patch"]["requestBody"]
+    request_schema = _schema_of(schema, body["content"]["application/json"]["schema"])
+    assert "version" in request_schema["required"]
+
+
+@pytest.mark.django_db
+def test_the_locks_read_is_typed(schema):
+    response = schema["paths"]["/api/v1/accounts/{account_id}/locks"]["get"]["responses"]["200"]
+    read = _schema_of(schema, response["content"]["application/json"]["schema"])
+    assert {"account", "version", "region", "time", "limits", "channels", "freeze", "cooling_off"} <= set(
+        read["required"]
+    )
+    assert _schema_of(schema, read["properties"]["channels"])["required"]  # every channel switch, by name
+
+
+@pytest.mark.django_db
+def test_a_held_decision_describes_its_hold(schema):
+    decision = schema["components"]["schemas"]["AuthorizationDecision"]
+    assert "hold" in decision["required"]
+    assert decision["properties"]["hold"] == {"allOf": [{"$ref": "#/components/schemas/HoldRef"}], "nullable": True}
+    hold = schema["components"]["schemas"]["HoldRef"]
+    assert set(hold["required"]) == {"id", "release_at"}
+    assert hold["properties"]["release_at"]["format"] == "date-time"
+    reversal = schema["components"]["schemas"]["ReversalAnswer"]
+    assert set(reversal["required"]) == {"transaction_id", "reversed", "amount_returned", "already_reversed"}
+
+
+@pytest.mark.django_db
+def test_the_accepted_initiated_at_window_is_stated(schema):
+    description = schema["components"]["schemas"]["AuthorizationRequest"]["properties"]["initiated_at"]["description"]
+    assert "24 hours" in description
+    assert "10 minutes" in description
+
+
+def _objects_in(document, node, seen=None):
+    """Every object schema under `node`, references followed."""
+    seen = set() if seen is None else seen
+    if isinstance(node, list):
+        for item in node:
+            yield from _objects_in(document, item, seen)
+        return
+    if not isinstance(node, dict):
+        return
+    if "$ref" in node:
+        if node["$ref"] in seen:
+            return
+        seen.add(node["$ref"])
+        yield from _objects_in(document, resolve(document, node["$ref"]), seen)
+        return
+    if node.get("type") == "object":
+        yield node
+    for key, value in node.items():
+        if key not in ("example", "examples", "default", "enum"):
+            yield from _objects_in(document, value, seen)
+
+
+@pytest.mark.django_db
+def test_every_response_body_is_described_exactly(schema):
+    """No undeclared members: every object in a response has its properties listed and no others allowed
+    (a map says what its values are); no response is a bare `object`."""
+    loose = []
+    for route, method, operation in operations(schema):
+        for status_code, response in operation["responses"].items():
+            for content in response.get("content", {}).values():
+                for node in _objects_in(schema, content["schema"]):
+                    if "properties" in node and node.get("additionalProperties") is not False:
+                        loose.append(f"{method.upper()} {route} {status_code}: {sorted(node['properties'])}")
+                    elif "properties" not in node and not isinstance(node.get("additionalProperties"), dict):
+                        loose.append(f"{method.upper()} {route} {status_code}: an undescribed object")
+    assert not loose, "\n".join(loose)
