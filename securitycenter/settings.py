@@ -5,6 +5,7 @@ every secret must come from the environment: the service refuses to start rather
 security controls on a key that is printed in this file.
 """
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -51,6 +52,65 @@ if not DEBUG and _DEV_FIELD_KEY in FIELD_ENCRYPTION_KEYS:
 BLIND_INDEX_KEY = _secret("BLIND_INDEX_KEY", _DEV_INDEX_KEY)
 if not DEBUG and BLIND_INDEX_KEY == _DEV_INDEX_KEY:
     raise ImproperlyConfigured(f"BLIND_INDEX_KEY must not be the development key{_WHAT_TO_SET}")
+
+# The security log's hash chain is keyed (HMAC-SHA256): whoever can write rows but does not hold a key cannot
+# recompute the chain. Comma-separated `key_id:secret` pairs; the first keys new entries, all verify (each entry
+# names its key id), so a key is rotated by putting a new one in front and keeping the old one after it.
+_DEV_SECURITY_LOG_KEYS = "dev:dev-only-security-log-key-0123456789abcdef"
+SECURITY_LOG_KEY_ID_PATTERN = r"[A-Za-z0-9_-]{1,16}"
+
+
+def _security_log_keys(raw: str) -> list[tuple[str, str]]:
+    keys: list[tuple[str, str]] = []
+    for item in (part.strip() for part in raw.split(",")):
+        key_id, sep, secret = item.partition(":")
+        if not item:
+            continue
+        if not sep or not re.fullmatch(SECURITY_LOG_KEY_ID_PATTERN, key_id) or not secret:
+            raise ImproperlyConfigured(f"SECURITY_LOG_KEYS holds an entry that is not key_id:secret{_WHAT_TO_SET}")
+        if not DEBUG and (len(secret) < 32 or item in _DEV_SECURITY_LOG_KEYS.split(",")):
+            raise ImproperlyConfigured(
+                f"SECURITY_LOG_KEYS must hold real secrets of at least 32 characters{_WHAT_TO_SET}"
+            )
+        keys.append((key_id, secret))
+    if not keys or len({key_id for key_id, _ in keys}) != len(keys):
+        raise ImproperlyConfigured(f"SECURITY_LOG_KEYS must name at least one key, each key id once{_WHAT_TO_SET}")
+    return keys
+
+
+SECURITY_LOG_KEYS = _security_log_keys(_secret("SECURITY_LOG_KEYS", _DEV_SECURITY_LOG_KEYS))
+# Signed checkpoints of the chain heads, kept outside the database, make a deleted tail or an erased log show.
+# Ed25519: the writer (the worker running the beat task) holds the private key, base64 of its 32 bytes; every
+# verifier holds the public keys (comma separated: a rotated-out key still verifies older checkpoints). The
+# database never sees either.
+_DEV_CHECKPOINT_SIGNING_KEY = "ZGV2LW9ubHktY2hlY2twb2ludC1zaWduaW5nLWtleSE="
+_DEV_CHECKPOINT_VERIFY_KEY = "HkpsyHBIkUJ7WlB9dxvnVEORKAw+5E+Mx3CB8O1HVEA="
+SECURITY_LOG_CHECKPOINT_SIGNING_KEY = env.str(
+    "SECURITY_LOG_CHECKPOINT_SIGNING_KEY", default=_DEV_CHECKPOINT_SIGNING_KEY if DEBUG else ""
+)
+SECURITY_LOG_CHECKPOINT_VERIFY_KEYS = env.list(
+    "SECURITY_LOG_CHECKPOINT_VERIFY_KEYS", default=[_DEV_CHECKPOINT_VERIFY_KEY] if DEBUG else []
+)
+if not DEBUG and not SECURITY_LOG_CHECKPOINT_VERIFY_KEYS:
+    raise ImproperlyConfigured(
+        f"SECURITY_LOG_CHECKPOINT_VERIFY_KEYS must be set in the environment when DEBUG is off{_WHAT_TO_SET}"
+    )
+if not DEBUG and _DEV_CHECKPOINT_VERIFY_KEY in SECURITY_LOG_CHECKPOINT_VERIFY_KEYS:
+    raise ImproperlyConfigured(f"SECURITY_LOG_CHECKPOINT_VERIFY_KEYS must not hold the development key{_WHAT_TO_SET}")
+if not DEBUG and SECURITY_LOG_CHECKPOINT_SIGNING_KEY == _DEV_CHECKPOINT_SIGNING_KEY:
+    raise ImproperlyConfigured(f"SECURITY_LOG_CHECKPOINT_SIGNING_KEY must not be the development key{_WHAT_TO_SET}")
+# Where checkpoints go: a class with save(number, data) and latest(); the default writes files to a directory
+# (mount storage the database host cannot write, e.g. an object-locked bucket, for the guarantee to hold).
+SECURITY_LOG_CHECKPOINT_STORE = env.str(
+    "SECURITY_LOG_CHECKPOINT_STORE", default="securitycenter.securitylog.checkpoints.DirectoryStore"
+)
+SECURITY_LOG_CHECKPOINT_DIR = env.str(
+    "SECURITY_LOG_CHECKPOINT_DIR", default=str(BASE_DIR / "var" / "security-log-checkpoints")
+)
+SECURITY_LOG_CHECKPOINT_SECONDS = env.int("SECURITY_LOG_CHECKPOINT_SECONDS", default=300)
+# The PostgreSQL role the service connects as, when migrations run as the owner: `migrate` then (re)applies its
+# grants (see manage.py service_role_grants). Empty: nothing is granted automatically.
+DATABASE_SERVICE_ROLE = env.str("DATABASE_SERVICE_ROLE", default="")
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 
@@ -333,7 +393,12 @@ CELERY_BEAT_SCHEDULE.update(
 )
 # Every module that defines tasks: the packages per concept are not found by autodiscovery (it looks for
 # <app>.tasks only), and a worker that has not imported a task refuses its messages.
+CELERY_BEAT_SCHEDULE["security-log-checkpoint"] = {
+    "task": "securitycenter.securitylog.tasks.security_log_checkpoint",
+    "schedule": SECURITY_LOG_CHECKPOINT_SECONDS,
+}
 CELERY_IMPORTS = [
+    "securitycenter.securitylog.tasks",
     "accounts.notifications.delivery",
     "accounts.notifications.tasks",
     "locks.authorizations.tasks",

@@ -13,6 +13,12 @@ def _clean_redis():
     client.close()
 
 
+@pytest.fixture(autouse=True)
+def _security_log_checkpoints(settings, tmp_path):
+    """Each test's signed security-log checkpoints in a directory of its own (they outlive the database)."""
+    settings.SECURITY_LOG_CHECKPOINT_DIR = str(tmp_path / "security-log-checkpoints")
+
+
 @pytest.fixture
 def redis_client(_clean_redis):
     return _clean_redis

@@ -84,6 +84,8 @@ class SecurityEvent(models.Model):
     new_value = models.JSONField(null=True, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+    # Which SECURITY_LOG_KEYS key computed `hash`; empty for entries from before the chain was keyed.
+    key_id = models.CharField(max_length=16, blank=True, default="")
 
     objects = SecurityEventQuerySet.as_manager()
 
@@ -101,14 +103,3 @@ class SecurityEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError("security-log entries cannot be deleted")
-
-
-class SecurityLogHead(models.Model):
-    """The tip of one chain. Locked FOR UPDATE while an entry is appended, so a chain never forks."""
-
-    chain = models.CharField(max_length=32, primary_key=True)
-    seq = models.PositiveBigIntegerField(default=0)
-    last_hash = models.CharField(max_length=64, default="0" * 64)
-
-    class Meta:
-        db_table = "locks_securityloghead"

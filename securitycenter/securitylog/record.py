@@ -5,6 +5,7 @@ commit or roll back together. Details are scrubbed of secrets before they are st
 """
 
 import hashlib
+import hmac
 import json
 import re
 from collections.abc import Mapping
@@ -12,12 +13,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db import transaction
+from django.conf import settings
+from django.db import connection, transaction
 from django.utils import timezone
 
 from securitycenter.client_address import client_address
-from securitycenter.rows import row_for_update
-from securitycenter.securitylog.models import ActorType, EventType, SecurityEvent, SecurityLogHead
+from securitycenter.securitylog.models import ActorType, EventType, SecurityEvent
 
 GENESIS_HASH = "0" * 64
 BANK_CHAIN = "bank"
@@ -94,7 +95,16 @@ def _canonical(payload: dict[str, Any]) -> bytes:
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
+class UnknownKeyError(Exception):
+    """An entry names a key id that SECURITY_LOG_KEYS does not hold (rotated out too early, or forged)."""
+
+
 def entry_hash(event: SecurityEvent) -> str:
+    """The entry's link in its chain: HMAC-SHA256 under the key the entry names.
+
+    Entries written before the chain was keyed have no key id and a plain SHA-256; the verifier accepts them
+    only where a signed checkpoint already covers them (see verify.py), so forging one later does not pass.
+    """
     payload = {
         "chain": event.chain,
         "seq": event.seq,
@@ -110,7 +120,37 @@ def entry_hash(event: SecurityEvent) -> str:
         "new_value": event.new_value,
         "prev_hash": event.prev_hash,
     }
-    return hashlib.sha256(_canonical(payload)).hexdigest()
+    if not event.key_id:
+        return hashlib.sha256(_canonical(payload)).hexdigest()
+    key = dict(settings.SECURITY_LOG_KEYS).get(event.key_id)
+    if key is None:
+        raise UnknownKeyError(event.key_id)
+    payload["key_id"] = event.key_id
+    return hmac.new(key.encode(), _canonical(payload), hashlib.sha256).hexdigest()
+
+
+def current_key_id() -> str:
+    return str(settings.SECURITY_LOG_KEYS[0][0])
+
+
+# Appends to one chain queue on a transaction-scoped advisory lock: the service's database role may only
+# insert and read the log, so the chain's tip cannot be a row it updates (or locks FOR UPDATE, which needs
+# the UPDATE privilege too). The tip is the chain's last entry; the unique (chain, seq) is the backstop.
+_CHAIN_LOCK_NAMESPACE = 0x5EC106
+
+
+def _chain_lock(chain: str) -> None:
+    if connection.vendor != "postgresql":
+        return  # SQLite (local runs) has one writer at a time: transactions begin IMMEDIATE
+    key = int.from_bytes(hashlib.blake2b(chain.encode(), digest_size=4).digest(), "big", signed=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_CHAIN_LOCK_NAMESPACE, key])
+
+
+def chain_tip(chain: str) -> tuple[int, str]:
+    """(seq, hash) of the chain's last entry, or (0, the genesis hash) for a chain not started."""
+    last = SecurityEvent.objects.filter(chain=chain).order_by("-seq").values_list("seq", "hash").first()
+    return (int(last[0]), str(last[1])) if last else (0, GENESIS_HASH)
 
 
 def chain_name(customer_id: int | None) -> str:
@@ -133,10 +173,11 @@ def security_log_record(
     customer_id = customer.pk if customer is not None else None
     chain = chain_name(customer_id)
     with transaction.atomic():
-        head = row_for_update(SecurityLogHead, chain=chain)  # the chain's tip: appends to it queue here
+        _chain_lock(chain)
+        seq, prev_hash = chain_tip(chain)
         event = SecurityEvent(
             chain=chain,
-            seq=head.seq + 1,
+            seq=seq + 1,
             customer_id=customer_id,
             actor_type=actor.type,
             actor_id=actor.id,
@@ -147,9 +188,9 @@ def security_log_record(
             details=scrub(dict(details or {})),
             old_value=scrub(old_value),
             new_value=scrub(new_value),
-            prev_hash=head.last_hash,
+            prev_hash=prev_hash,
+            key_id=current_key_id(),
         )
         event.hash = entry_hash(event)
         event.save()
-        SecurityLogHead.objects.filter(chain=chain).update(seq=event.seq, last_hash=event.hash)
     return event

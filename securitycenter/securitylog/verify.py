@@ -1,21 +1,21 @@
-"""Verifying the security log: every chain links entry to entry and every entry matches its hash."""
+"""Verifying the security log: every chain links entry to entry, every entry matches its keyed hash, and
+every head the latest signed checkpoint names is still there, unchanged (so a deleted tail or an erased log
+shows, not only an edited entry)."""
 
+import hmac
 from collections.abc import Iterator
-from dataclasses import dataclass
 
-from securitycenter.securitylog.models import SecurityEvent, SecurityLogHead
-from securitycenter.securitylog.record import GENESIS_HASH, entry_hash
+from securitycenter.securitylog.breaks import ChainBreak
+from securitycenter.securitylog.checkpoints import Checkpoint, CheckpointError, checkpoint_breaks, checkpoint_latest
+from securitycenter.securitylog.models import SecurityEvent
+from securitycenter.securitylog.record import GENESIS_HASH, UnknownKeyError, entry_hash
 
+__all__ = ["ChainBreak", "security_log_verify"]
 
-@dataclass(frozen=True)
-class ChainBreak:
-    chain: str
-    seq: int
-    event_id: int | None
-    problem: str
+CHECKPOINT_CHAIN = "checkpoint"
 
 
-def _chain_breaks(chain: str) -> Iterator[ChainBreak]:
+def _chain_breaks(chain: str, covered_up_to: int) -> Iterator[ChainBreak]:
     expected_prev = GENESIS_HASH
     expected_seq = 1
     for event in SecurityEvent.objects.filter(chain=chain).order_by("seq").iterator(chunk_size=2000):
@@ -25,19 +25,52 @@ def _chain_breaks(chain: str) -> Iterator[ChainBreak]:
         if event.prev_hash != expected_prev:
             yield ChainBreak(chain, event.seq, event.pk, "does not link to the entry before it")
             return
-        if entry_hash(event) != event.hash:
+        if not event.key_id and event.seq > covered_up_to:
+            # Unkeyed entries are only those from before the chain was keyed, and the first checkpoint after
+            # the upgrade covers them all; one past it was written by someone without the key.
+            yield ChainBreak(chain, event.seq, event.pk, "unkeyed entry that no signed checkpoint covers")
+            return
+        try:
+            digest = entry_hash(event)
+        except UnknownKeyError:
+            yield ChainBreak(chain, event.seq, event.pk, f"keyed with unknown key id {event.key_id!r}")
+            return
+        if not hmac.compare_digest(digest, event.hash):
             yield ChainBreak(chain, event.seq, event.pk, "content does not match its hash")
             return
         expected_prev = event.hash
         expected_seq += 1
-    head = SecurityLogHead.objects.filter(chain=chain).first()
-    if head is not None and head.seq != expected_seq - 1:
-        yield ChainBreak(chain, expected_seq, None, f"chain ends at {expected_seq - 1} but its head says {head.seq}")
 
 
-def security_log_verify(*, chain: str | None = None) -> list[ChainBreak]:
-    """Check every chain (or one) and return the first broken entry of each broken chain."""
-    chains = [chain] if chain else list(SecurityLogHead.objects.order_by("chain").values_list("chain", flat=True))
-    if chain is None:
-        chains = sorted(set(chains) | set(SecurityEvent.objects.values_list("chain", flat=True).distinct()))
-    return [brk for name in chains for brk in _chain_breaks(name)]
+def security_log_verify(
+    *, chain: str | None = None, checkpoint: Checkpoint | None | bool = True, accept_unkeyed: bool = False
+) -> list[ChainBreak]:
+    """Check every chain (or one) and return the first break of each broken chain.
+
+    `checkpoint`: True checks against the latest signed checkpoint in the store (the default), a Checkpoint
+    against that one, None or False against none (the chains alone: a deleted tail then goes unseen).
+    `accept_unkeyed` lets unkeyed entries pass on their plain hash: only before the first checkpoint after the
+    upgrade to the keyed chain, which then covers them.
+    """
+    breaks: list[ChainBreak] = []
+    against: Checkpoint | None = None
+    if checkpoint is True:
+        try:
+            against = checkpoint_latest()
+        except CheckpointError as exc:
+            breaks.append(ChainBreak(CHECKPOINT_CHAIN, 0, None, str(exc)))
+    elif isinstance(checkpoint, Checkpoint):
+        against = checkpoint
+    heads = against.heads if against is not None else {}
+    if chain is not None:
+        chains = [chain]
+    else:
+        stored = SecurityEvent.objects.order_by().values_list("chain", flat=True).distinct()
+        chains = sorted(set(stored) | set(heads))
+    for name in chains:
+        covered_up_to = 2**63 if accept_unkeyed else heads.get(name, (0, ""))[0]
+        found = list(_chain_breaks(name, covered_up_to))
+        if not found and against is not None and name in heads:
+            found = checkpoint_breaks(against, chain=name)
+        breaks += found
+    return breaks

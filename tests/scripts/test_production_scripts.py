@@ -1,6 +1,7 @@
 """scripts/serve.sh, worker.sh and beat.sh: they start what production runs, with the settings' limits, and
 a missing setting is one sentence, not a traceback."""
 
+import base64
 import contextlib
 import os
 import secrets
@@ -13,6 +14,8 @@ from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from tests.support.services import broker_redis_url, cache_redis_url
 
@@ -26,6 +29,10 @@ def production_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
         SECRET_KEY=secrets.token_urlsafe(64),
         FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
         BLIND_INDEX_KEY=secrets.token_urlsafe(32),
+        SECURITY_LOG_KEYS=f"k1:{secrets.token_urlsafe(32)}",
+        SECURITY_LOG_CHECKPOINT_VERIFY_KEYS=base64.b64encode(
+            Ed25519PrivateKey.generate().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        ).decode(),
         ALLOWED_HOSTS="127.0.0.1",
         SECURE_SSL_REDIRECT="0",
         DATABASE_URL=f"sqlite:///{tmp_path / 'serve.sqlite3'}",

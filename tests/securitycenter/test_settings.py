@@ -1,5 +1,6 @@
 """Production settings: refuse to start without real secrets; `check --deploy` is clean."""
 
+import base64
 import os
 import re
 import secrets
@@ -9,8 +10,15 @@ from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def _checkpoint_verify_key() -> str:
+    public = Ed25519PrivateKey.generate().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    return base64.b64encode(public).decode()
 
 
 def _production_env(**overrides: str) -> dict[str, str]:
@@ -21,6 +29,8 @@ def _production_env(**overrides: str) -> dict[str, str]:
         SECRET_KEY=secrets.token_urlsafe(64),
         FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
         BLIND_INDEX_KEY=secrets.token_urlsafe(32),
+        SECURITY_LOG_KEYS=f"k1:{secrets.token_urlsafe(32)}",
+        SECURITY_LOG_CHECKPOINT_VERIFY_KEYS=_checkpoint_verify_key(),
         ALLOWED_HOSTS="securitycenter.bank.example",
     )
     env.update(overrides)
@@ -39,7 +49,16 @@ def test_check_deploy_passes_without_warnings_under_production_settings():
     assert "no issues" in result.stdout
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "BLIND_INDEX_KEY"])
+@pytest.mark.parametrize(
+    "missing",
+    [
+        "SECRET_KEY",
+        "FIELD_ENCRYPTION_KEYS",
+        "BLIND_INDEX_KEY",
+        "SECURITY_LOG_KEYS",
+        "SECURITY_LOG_CHECKPOINT_VERIFY_KEYS",
+    ],
+)
 def test_refuses_to_start_without_each_secret(missing):
     result = _manage("check", env=_production_env(**{missing: ""}))
     assert result.returncode != 0
@@ -52,6 +71,11 @@ def test_refuses_to_start_without_each_secret(missing):
         ("SECRET_KEY", "short"),
         ("FIELD_ENCRYPTION_KEYS", "ZGV2LW9ubHktZmllbGQta2V5LTAxMjM0NTY3ODlhYmM="),
         ("BLIND_INDEX_KEY", "dev-only-blind-index-key"),
+        ("SECURITY_LOG_KEYS", "dev:dev-only-security-log-key-0123456789abcdef"),
+        ("SECURITY_LOG_KEYS", "k1:too-short"),
+        ("SECURITY_LOG_KEYS", "no-key-id-here-but-long-enough-to-be-a-secret"),
+        ("SECURITY_LOG_CHECKPOINT_VERIFY_KEYS", "HkpsyHBIkUJ7WlB9dxvnVEORKAw+5E+Mx3CB8O1HVEA="),
+        ("SECURITY_LOG_CHECKPOINT_SIGNING_KEY", "ZGV2LW9ubHktY2hlY2twb2ludC1zaWduaW5nLWtleSE="),
     ],
 )
 def test_refuses_development_or_weak_secrets_in_production(name, value):

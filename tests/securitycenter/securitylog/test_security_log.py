@@ -2,6 +2,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
+from securitycenter.securitylog.checkpoints import security_log_checkpoint_write
 from securitycenter.securitylog.models import AppendOnlyError, EventType, SecurityEvent
 from securitycenter.securitylog.record import (
     GENESIS_HASH,
@@ -147,12 +148,14 @@ def test_verify_detects_a_deleted_entry():
     assert "missing" in brk.problem
 
 
-def test_verify_detects_a_truncated_tail():
+def test_verify_detects_a_truncated_tail_against_the_latest_checkpoint():
     customer = CustomerFactory()
     events = [_record(customer) for _ in range(3)]
+    security_log_checkpoint_write()
     _tamper("DELETE FROM locks_securityevent WHERE id = %s", [events[2].pk])
     [brk] = security_log_verify()
-    assert "head says 3" in brk.problem
+    assert (brk.chain, brk.seq) == (events[2].chain, 3)
+    assert "missing (deleted or erased)" in brk.problem
 
 
 def test_verify_command_passes_on_an_intact_log(capsys):
