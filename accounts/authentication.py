@@ -17,6 +17,7 @@ from rest_framework.request import Request
 from accounts.models import ApiKey, AuthToken, ServiceClient
 from accounts.service_clients import api_key_resolve
 from accounts.tokens import TokenInvalid, auth_token_resolve
+from securitycenter.language import language_for_customer
 
 
 def _credentials(request: Request, scheme: bytes) -> str | None:
@@ -43,7 +44,10 @@ class BearerTokenAuthentication(BaseAuthentication):
                 "The token is not valid for this device." if exc.reason.startswith("device") else "Invalid token.",
                 code=f"token_{exc.reason}",
             ) from None
-        return (token.customer if token.customer_id else token.staff_user), token
+        if token.customer is not None:
+            language_for_customer(request, token.customer.language)
+            return token.customer, token
+        return token.staff_user, token
 
     def authenticate_header(self, request: Request) -> str:
         return 'Bearer realm="securitycenter"'

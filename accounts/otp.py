@@ -476,6 +476,24 @@ def otp_device_remove(*, customer: Customer, device_id: int, code: str | None, o
     )
 
 
+@transaction.atomic
+def otp_device_disown(*, customer: Customer, device_id: int, actor: Actor, origin: Origin) -> bool:
+    """Remove an authenticator the customer says they never added ("this wasn't me"): no code is asked, since
+    removing somebody else's factor only makes the account safer. False if it is already gone."""
+    device = OtpDevice.objects.select_for_update().filter(customer=customer, pk=device_id).first()
+    if device is None:
+        return False
+    device.delete()
+    security_log_record(
+        event_type=EventType.OTP_DEVICE_REMOVED,
+        actor=actor,
+        customer=customer,
+        origin=origin,
+        details={"device_id": device_id, "name": device.name, "reason": "not_me"},
+    )
+    return True
+
+
 def _sms_send_retry_after(*, customer: Customer, now: datetime) -> int:
     recent = list(
         SmsCode.objects.filter(customer=customer, created_at__gt=now - timedelta(hours=1))

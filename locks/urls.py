@@ -6,6 +6,7 @@ from locks.emergency import api as emergency
 from locks.holds import api as holds
 from locks.risklist import api as risklist
 from locks.rules import api as rules
+from locks.securitylog import api as securitylog
 
 # The payment core's endpoints, included first by the root URLconf: resolution walks patterns in order and
 # these take almost every request the service gets.
@@ -47,5 +48,9 @@ urlpatterns = [
     path("cases", cases.CaseListView.as_view(), name="cases"),
     path("cases/<int:case_id>", cases.CaseDetailView.as_view(), name="case"),
     path("emergency", emergency.EmergencyView.as_view(), name="emergency"),
+    path("security-log", securitylog.SecurityLogView.as_view(), name="security-log"),
+    path("security-log/<int:entry_id>", securitylog.SecurityLogEntryView.as_view(), name="security-log-entry"),
+    path("security-log/<int:entry_id>/not-me", securitylog.NotMeEntryView.as_view(), name="security-log-not-me"),
+    path("payments/<str:transaction_id>/not-me", securitylog.NotMePaymentView.as_view(), name="payment-not-me"),
     path("locks/pending/<int:pending_id>/cancel", rules.PendingLooseningCancelView.as_view(), name="pending-cancel"),
 ]

@@ -87,3 +87,18 @@ project_bin() {
 settings_check() {
     "$(project_bin python)" manage.py check >/dev/null
 }
+
+# Compile the gettext catalogues (locale/*/LC_MESSAGES/django.po → .mo; the .mo files are not committed).
+# msgfmt comes from GNU gettext: installed here when missing, as CI's clean machine needs.
+ensure_catalogues() {
+    if ! command -v msgfmt >/dev/null 2>&1; then
+        if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+            say "installing gettext (msgfmt)"
+            { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext; } >/dev/null
+        else
+            echo "msgfmt is missing: install GNU gettext (Debian/Ubuntu: sudo apt-get install gettext; macOS: brew install gettext)." >&2
+            exit 1
+        fi
+    fi
+    DEBUG=1 "$(project_bin python)" manage.py compilemessages --ignore=.venv --ignore=var >/dev/null
+}

@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
 ensure_venv
+ensure_catalogues
 export DEBUG=${DEBUG:-1}
 export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/0}
 PORT=${PORT:-8000}

@@ -16,10 +16,11 @@ from accounts.selectors import customer_accounts
 from accounts.signin import customer_sessions_revoke
 from locks.cases.services import case_open
 from locks.emergency.scenarios import SCENARIOS, Scenario
-from locks.emergency.texts import SCENARIO_NAMES, action_text, channels_display, in_language
+from locks.emergency.texts import SCENARIO_NAMES, action_text, in_language
 from locks.holds.services import holds_cancel_all
 from locks.models import Case
 from locks.rules.changes import Proposal, lock_change
+from locks.rules.display import channels_display
 from securitycenter.errors import NotFound, field_error
 from securitycenter.securitylog.models import EventType
 from securitycenter.securitylog.record import Actor, Origin, security_log_record
@@ -76,11 +77,13 @@ def emergency_apply(
     card_id: int | None = None,
     keep_device: Device | None = None,
     source: str = "",
+    open_case: bool = True,
 ) -> EmergencyOutcome:
     """Apply `scenario` to the customer's accounts at once (no OTP, no Redis needed), log and announce it.
 
     `keep_device` is the device whose session survives (the customer's own app); None ends every session.
-    `source` is recorded on the case (e.g. "not_me" when a "this wasn't me" report applies the scenario).
+    `source` is recorded on the case. `open_case=False` leaves the case to the caller (a "this wasn't me"
+    report opens one incident of its own that names the entry).
     """
     spec = SCENARIOS[scenario]
     accounts = [_card(customer, card_id)] if spec.one_card else list(customer_accounts(customer=customer))
@@ -108,7 +111,7 @@ def emergency_apply(
         if spec.cancel_holds:
             cancelled = holds_cancel_all(customer=customer, actor=actor, origin=origin, reason=f"emergency:{scenario}")
             outcome.actions.append(EmergencyAction("holds_cancelled", count=len(cancelled)))
-        if spec.case_priority is not None:
+        if spec.case_priority is not None and open_case:
             outcome.case = case_open(
                 kind=Case.Kind.INCIDENT,
                 customer=customer,

@@ -14,16 +14,6 @@ SCENARIO_NAMES = {
     Scenario.BEING_SCAMMED_NOW: _("Being scammed right now"),
 }
 
-CHANNEL_NAMES = {
-    "card_not_present": _("card-not-present payments"),
-    "atm": _("ATM"),
-    "pos": _("card payments in shops (POS)"),
-    "contactless": _("contactless payments"),
-    "cross_border": _("cross-border payments"),
-    "online_transfer": _("online transfers"),
-    "quick_pay": _("third-party quick pay"),
-}
-
 _ACTION_TEXTS = {
     "sessions_ended": _("Signed out %(count)s other session(s)."),
     "freeze_card_not_present": _("Froze card-not-present payments and quick pay."),
@@ -90,10 +80,6 @@ def lift_request(code: str, *, accounts: list[int], channels: list[str]) -> dict
     elif code == "channels_off":
         request["body"] = {"accounts": accounts, "changes": {"channels": dict.fromkeys(channels, True)}}
     return request
-
-
-def channels_display(channels: list[str] | tuple[str, ...]) -> str:
-    return ", ".join(str(CHANNEL_NAMES.get(ch, ch)) for ch in channels)
 
 
 def in_language(language: str, render: Any) -> str:

@@ -61,6 +61,7 @@ def hold_place(*, authorization_id: int, release_at: datetime | None = None) -> 
             customer=customer,
             details={
                 "hold_id": hold.pk,
+                "account_id": hold.account_id,
                 "transaction_id": auth.transaction_id,
                 "amount": hold.amount,
                 "currency": hold.currency,
@@ -108,6 +109,7 @@ def _transition(
             origin=origin,
             details={
                 "hold_id": hold.pk,
+                "account_id": hold.account_id,
                 "transaction_id": hold.authorization.transaction_id,
                 "amount": hold.amount,
                 "reason": stop_reason,

@@ -4,6 +4,7 @@ from locks.models.authorizations import Authorization
 from locks.models.cases import Case
 from locks.models.holds import Hold, WebhookAttempt, WebhookDelivery
 from locks.models.lock_settings import LockSettings, PendingLoosening, TravelWindow
+from locks.models.notme import NotMeReport
 from locks.models.risklist import PayeeRiskEntry
 
 __all__ = [
@@ -11,6 +12,7 @@ __all__ = [
     "Case",
     "Hold",
     "LockSettings",
+    "NotMeReport",
     "PayeeRiskEntry",
     "PendingLoosening",
     "TravelWindow",

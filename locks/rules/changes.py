@@ -195,6 +195,13 @@ def _summary(change: AccountChange) -> str:
     return ", ".join(changed) or "no change"
 
 
+def proposal_tightens(*, account: BankAccount, proposal: Proposal) -> bool:
+    """Whether applying `proposal` to the account now changes something and loosens nothing: lets a service
+    offer or apply only tightenings, with the same comparison `lock_change` makes."""
+    plan = _plan(account, lock_settings_for(account), proposal, timezone.now())
+    return not _is_noop(plan) and not plan.loosened
+
+
 def lock_change(
     *,
     customer: Customer,

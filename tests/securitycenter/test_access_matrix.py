@@ -32,7 +32,8 @@ from accounts.tokens import auth_token_issue
 from locks.authorizations.views import key_cache_clear
 from locks.cases.services import case_open
 from locks.models import Case, Hold
-from securitycenter.securitylog.record import Actor
+from securitycenter.securitylog.models import EventType
+from securitycenter.securitylog.record import Actor, security_log_record
 from tests.factories import (
     AuthorizationFactory,
     BankAccountFactory,
@@ -111,6 +112,10 @@ RULES: dict[tuple[str, str], dict[str, int | str]] = {
     ("GET", "api/v1/cases/<int:case_id>"): CUSTOMER_OBJECT,
     ("GET", "api/v1/emergency"): CUSTOMER,
     ("POST", "api/v1/emergency"): CUSTOMER,
+    ("GET", "api/v1/security-log"): CUSTOMER,
+    ("GET", "api/v1/security-log/<int:entry_id>"): CUSTOMER_OBJECT,
+    ("POST", "api/v1/security-log/<int:entry_id>/not-me"): CUSTOMER_OBJECT,
+    ("POST", "api/v1/payments/<str:transaction_id>/not-me"): CUSTOMER_OBJECT,
     ("GET", "api/v1/holds"): CUSTOMER,
     ("GET", "api/v1/holds/<int:hold_id>"): CUSTOMER_OBJECT,
     ("POST", "api/v1/holds/<int:hold_id>/cancel"): CUSTOMER_OBJECT,
@@ -151,6 +156,7 @@ class World:
     hold: Hold
     authorization: Any
     case: Case
+    entry: Any
     headers: dict[str, dict[str, str]]
 
 
@@ -196,6 +202,12 @@ def world_build() -> World:
         hold=hold,
         authorization=authorization,
         case=case_open(kind=Case.Kind.INCIDENT, customer=customer, source="not_me", actor=Actor.system()),
+        entry=security_log_record(
+            event_type=EventType.LOGIN_SUCCEEDED,
+            actor=Actor.customer(customer),
+            customer=customer,
+            details={"device_pk": device.pk, "new_device": False},
+        ),
         headers={
             "none": {},
             "customer": customer_headers,
@@ -217,6 +229,7 @@ PATH_VALUES: dict[str, Callable[[World], Any]] = {
     "pending_id": lambda w: w.pending.pk,
     "hold_id": lambda w: w.hold.pk,
     "case_id": lambda w: w.case.pk,
+    "entry_id": lambda w: w.entry.pk,
     "customer_number": lambda w: w.customer.customer_number,
     "transaction_id": lambda w: w.authorization.transaction_id,
 }
