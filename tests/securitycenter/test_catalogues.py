@@ -3,7 +3,7 @@ catalogue is what Django serves."""
 
 from pathlib import Path
 
-import polib
+import polib  # type: ignore[import-untyped]
 from django.conf import settings
 from django.utils import translation
 
