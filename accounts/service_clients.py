@@ -4,11 +4,16 @@ A key reads `sc_<prefix>_<secret>`. The prefix names the key in listings and log
 the whole key is stored, so the secret is shown once, when the key is made, and never again. Rotation
 makes a new key and leaves the old one working until it is revoked, so the client can switch over
 without an outage.
+
+A client with a webhook URL gets a webhook secret (`whsec_…`) when it is created, shown once too; it is
+stored encrypted, since the service signs with it. Rotating it keeps the previous secret signing beside
+the new one for an overlap period (`locks.holds.webhooks` sends both signatures meanwhile).
 """
 
 import secrets
 import string
 from collections.abc import Iterable
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
@@ -26,6 +31,11 @@ KEY_PREFIX_LENGTH = 8
 # No "_" (it separates the parts of a key) and no look-alike upper case: the prefix is read aloud.
 _PREFIX_ALPHABET = string.ascii_lowercase + string.digits
 _PREFIX_ATTEMPTS = 5
+WEBHOOK_SECRET_PREFIX = "whsec_"  # noqa: S105 - the prefix, not a secret
+
+
+def _webhook_secret_new() -> str:
+    return WEBHOOK_SECRET_PREFIX + secrets.token_urlsafe(32)
 
 
 def scopes_validate(scopes: Iterable[str]) -> list[str]:
@@ -44,6 +54,7 @@ def scopes_validate(scopes: Iterable[str]) -> list[str]:
 def service_client_create(
     *, name: str, scopes: Iterable[str], webhook_url: str = "", actor: Actor | None = None, origin: Origin | None = None
 ) -> ServiceClient:
+    """A new client. With a webhook URL it gets a webhook secret: `client.webhook_secret`, to hand over once."""
     name = name.strip()
     if not name:
         raise field_error("name", "A service client needs a name.", "required")
@@ -57,7 +68,12 @@ def service_client_create(
         raise field_error("name", f"A service client named {name!r} already exists.", "duplicate")
     try:
         with transaction.atomic():
-            client = ServiceClient.objects.create(name=name, scopes=valid_scopes, webhook_url=webhook_url)
+            client = ServiceClient.objects.create(
+                name=name,
+                scopes=valid_scopes,
+                webhook_url=webhook_url,
+                webhook_secret=_webhook_secret_new() if webhook_url else "",
+            )
     except IntegrityError:
         # Created by a parallel call between the check and the insert.
         raise field_error("name", f"A service client named {name!r} already exists.", "duplicate") from None
@@ -144,6 +160,37 @@ def api_key_rotate(
         for old in old_keys:
             _api_key_revoke(key=old, actor=actor, origin=origin, reason="rotated")
     return raw, key
+
+
+@transaction.atomic
+def webhook_secret_rotate(
+    *, client: ServiceClient, overlap: timedelta, actor: Actor | None = None, origin: Origin | None = None
+) -> str:
+    """A new webhook secret for `client` (to hand over once); the current one keeps signing for `overlap`."""
+    locked = ServiceClient.objects.select_for_update().get(pk=client.pk)
+    if not locked.webhook_url:
+        raise field_error("webhook_url", f"{locked.name} has no webhook URL to sign for.", "required")
+    if overlap < timedelta(0):
+        raise field_error("overlap", "The overlap cannot be negative.", "min_value")
+    now = timezone.now()
+    new = _webhook_secret_new()
+    # The previous secret of an overlap still running is dropped: only the last two ever sign.
+    locked.webhook_secret_previous = locked.webhook_secret if overlap and locked.webhook_secret else ""
+    locked.webhook_secret_previous_until = now + overlap if locked.webhook_secret_previous else None
+    locked.webhook_secret = new
+    locked.save(update_fields=["webhook_secret", "webhook_secret_previous", "webhook_secret_previous_until"])
+    security_log_record(
+        event_type=EventType.WEBHOOK_SECRET_ROTATED,
+        actor=actor or Actor.system("api_keys"),
+        origin=origin,
+        details={
+            "client_id": locked.pk,
+            "client": locked.name,
+            "previous_signs_until": locked.webhook_secret_previous_until,
+        },
+    )
+    client.refresh_from_db()
+    return new
 
 
 def api_key_list(*, client: ServiceClient | None = None) -> QuerySet[ApiKey]:

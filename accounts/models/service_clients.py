@@ -15,8 +15,11 @@ class ServiceClient(models.Model):
     scopes = models.JSONField(default=list)
     is_active = models.BooleanField(default=True)
     webhook_url = models.URLField(blank=True)
-    # Key of the HMAC-SHA256 signature on webhooks to this client; shown once, like an API key.
+    # Key of the HMAC-SHA256 signature on webhooks to this client; shown once, like an API key. After a
+    # rotation the previous one also signs until `webhook_secret_previous_until`, so the client can switch.
     webhook_secret = EncryptedTextField(blank=True, default="")
+    webhook_secret_previous = EncryptedTextField(blank=True, default="")
+    webhook_secret_previous_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

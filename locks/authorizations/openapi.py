@@ -188,7 +188,9 @@ client's webhook URL, after the change commits, and retries with backoff until i
 Headers: `X-SC-Event` (hold.released | hold.cancelled | hold.stopped), `X-SC-Delivery` (the delivery id:
 the same id on every retry, so acknowledge duplicates idempotently), `X-SC-Timestamp` (Unix seconds) and
 `X-SC-Signature: v1=<hex>` where hex = HMAC-SHA256(webhook secret, "<X-SC-Timestamp>.<raw body>").
-Recompute it over the raw body, compare in constant time, and refuse timestamps older than 5 minutes."""
+Recompute it over the raw body, compare in constant time, and refuse timestamps older than 5 minutes.
+While a rotated webhook secret's overlap runs the header carries one signature per secret, comma separated
+(`v1=<new>,v1=<previous>`): accept the webhook if any of them is yours. Webhooks are never sent unsigned."""
 
 
 def add_hold_webhook(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:

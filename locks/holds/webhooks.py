@@ -4,6 +4,11 @@ it commits, signed, and retried until acknowledged (a 2xx answer).
 The first attempt is a message sent on commit; if it is lost, `webhooks_due` (run by beat through
 `locks.holds.tasks.webhooks_retry`) finds the delivery again, so nothing depends on the broker keeping a
 delayed message.
+
+Nothing is ever posted unsigned: a client without a webhook secret gets no request (the attempt is recorded
+as `no_webhook_secret` and retried, so the events go out once an operator gives it one). While a rotated
+secret's overlap runs, each webhook carries both signatures (`v1=<new>,v1=<previous>`), so the receiver
+may switch secrets at any moment of the overlap.
 """
 
 import hashlib
@@ -21,6 +26,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import ServiceClient
 from locks.models import Hold, WebhookAttempt, WebhookDelivery
 
 SIGNATURE_HEADER = "X-SC-Signature"
@@ -65,6 +71,26 @@ def webhook_signature(*, secret: str, timestamp: str, body: bytes) -> str:
     return "v1=" + mac.hexdigest()
 
 
+def webhook_signing_secrets(client: ServiceClient) -> list[str]:
+    """The secrets a webhook to `client` is signed with now: the current one, and the previous one while
+    its overlap runs. Empty if the client has none: then nothing may be sent."""
+    signing = [client.webhook_secret] if client.webhook_secret else []
+    until = client.webhook_secret_previous_until
+    if client.webhook_secret_previous and until is not None and until > timezone.now():
+        signing.append(client.webhook_secret_previous)
+    return signing
+
+
+def webhook_signature_header(*, secrets: list[str], timestamp: str, body: bytes) -> str:
+    return ",".join(webhook_signature(secret=secret, timestamp=timestamp, body=body) for secret in secrets)
+
+
+def webhook_verify(*, secret: str, timestamp: str, body: bytes, header: str) -> bool:
+    """What a receiver does: True if any signature in `header` is `secret`'s (compared in constant time)."""
+    expected = webhook_signature(secret=secret, timestamp=timestamp, body=body)
+    return any(hmac.compare_digest(expected, part.strip()) for part in header.split(","))
+
+
 def _backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(2**attempts, settings.WEBHOOK_MAX_BACKOFF_SECONDS))
 
@@ -84,30 +110,32 @@ def webhook_send(*, delivery_id: int) -> bool:
             return False
         body = json.dumps({**delivery.payload, "delivery_id": delivery.pk}, separators=(",", ":")).encode()
         timestamp = str(int(time.time()))
-        request = urllib.request.Request(  # noqa: S310 - the URL is the client's configured https endpoint
-            delivery.client.webhook_url,
-            data=body,
-            method="POST",
-            headers={
-                "Content-Type": "application/json",
-                TIMESTAMP_HEADER: timestamp,
-                SIGNATURE_HEADER: webhook_signature(
-                    secret=delivery.client.webhook_secret, timestamp=timestamp, body=body
-                ),
-                EVENT_HEADER: delivery.event,
-                DELIVERY_HEADER: str(delivery.pk),
-            },
-        )
+        signing = webhook_signing_secrets(delivery.client)
         started = time.monotonic()
         status_code: int | None = None
         error = ""
-        try:
-            with urllib.request.urlopen(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as response:  # noqa: S310
-                status_code = response.status
-        except urllib.error.HTTPError as exc:
-            status_code = exc.code
-        except (urllib.error.URLError, TimeoutError, OSError) as exc:
-            error = type(exc).__name__
+        if not signing:
+            error = "no_webhook_secret"  # an unsigned webhook could be forged by anyone: never send one
+        else:
+            request = urllib.request.Request(  # noqa: S310 - the URL is the client's configured https endpoint
+                delivery.client.webhook_url,
+                data=body,
+                method="POST",
+                headers={
+                    "Content-Type": "application/json",
+                    TIMESTAMP_HEADER: timestamp,
+                    SIGNATURE_HEADER: webhook_signature_header(secrets=signing, timestamp=timestamp, body=body),
+                    EVENT_HEADER: delivery.event,
+                    DELIVERY_HEADER: str(delivery.pk),
+                },
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as response:  # noqa: S310
+                    status_code = response.status
+            except urllib.error.HTTPError as exc:
+                status_code = exc.code
+            except (urllib.error.URLError, TimeoutError, OSError) as exc:
+                error = type(exc).__name__
         now = timezone.now()
         WebhookAttempt.objects.create(
             delivery=delivery,

@@ -28,6 +28,7 @@ class EventType(models.TextChoices):
     API_KEY_CREATED = "api_key.created"
     API_KEY_REVOKED = "api_key.revoked"
     API_KEY_ROTATED = "api_key.rotated"
+    WEBHOOK_SECRET_ROTATED = "service_client.webhook_secret_rotated"  # noqa: S105
     ENCRYPTION_KEYS_ROTATED = "encryption.keys_rotated"
     LOCK_CHANGED = "lock.changed"
     LOOSENING_REQUESTED = "lock.loosening_requested"

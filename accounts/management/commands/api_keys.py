@@ -5,12 +5,16 @@
     manage.py api_keys list [payment-core]
     manage.py api_keys revoke <prefix>
     manage.py api_keys rotate payment-core [--revoke-old]
+    manage.py api_keys create-client payment-core --scope holds:read --webhook-url https://core.example/hooks
+    manage.py api_keys rotate-webhook-secret payment-core [--overlap-hours 24]
 
 A new key goes to stdout alone (everything else to stderr), so `KEY=$(manage.py api_keys create-key X)`
-captures just the key. It is shown this once: only its hash is stored.
+captures just the key. It is shown this once: only its hash is stored. A new webhook secret (from
+create-client with --webhook-url, or a rotation) goes to stdout alone in the same way, shown once.
 """
 
 from argparse import ArgumentParser
+from datetime import timedelta
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
@@ -22,6 +26,7 @@ from accounts.service_clients import (
     api_key_revoke,
     api_key_rotate,
     service_client_create,
+    webhook_secret_rotate,
 )
 from securitycenter.errors import DomainError
 from securitycenter.securitylog.record import Actor
@@ -63,6 +68,17 @@ class Command(BaseCommand):
             "--revoke-old", action="store_true", help="Revoke the client's other keys now (default: keep them)."
         )
 
+        rotate_secret = actions.add_parser(
+            "rotate-webhook-secret", help="Give a client a new webhook secret; prints it once."
+        )
+        rotate_secret.add_argument("client", help="The client's name.")
+        rotate_secret.add_argument(
+            "--overlap-hours",
+            type=float,
+            default=24.0,
+            help="How long the current secret keeps signing beside the new one (default 24; 0 = stop now).",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
         handler = {
             "create-client": self._create_client,
@@ -70,6 +86,7 @@ class Command(BaseCommand):
             "list": self._list,
             "revoke": self._revoke,
             "rotate": self._rotate,
+            "rotate-webhook-secret": self._rotate_webhook_secret,
         }[options["action"]]
         try:
             handler(options)
@@ -97,6 +114,27 @@ class Command(BaseCommand):
             f"Created service client {client.name} (id {client.pk}) with scopes {', '.join(client.scopes)}. "
             f"Give it a key with: api_keys create-key {client.name}"
         )
+        if client.webhook_secret:
+            self._print_webhook_secret(client.webhook_secret, client.name)
+
+    def _print_webhook_secret(self, secret: str, name: str) -> None:
+        self.stderr.write(
+            f"Webhook secret for {name}: its hold webhooks are signed with it (HMAC-SHA256). Hand it over now: "
+            "it is shown only this once."
+        )
+        self.stdout.write(secret)
+
+    def _rotate_webhook_secret(self, options: dict[str, Any]) -> None:
+        client = self._client(options["client"])
+        overlap = timedelta(hours=options["overlap_hours"])
+        secret = webhook_secret_rotate(client=client, overlap=overlap, actor=_ACTOR)
+        self._print_webhook_secret(secret, client.name)
+        if client.webhook_secret_previous_until is not None:
+            self.stderr.write(
+                f"The previous secret also signs until {client.webhook_secret_previous_until:%Y-%m-%d %H:%M} UTC."
+            )
+        else:
+            self.stderr.write("The previous secret no longer signs.")
 
     def _create_key(self, options: dict[str, Any]) -> None:
         raw, key = api_key_create(client=self._client(options["client"]), actor=_ACTOR)

@@ -25,8 +25,10 @@ class Receiver:
                     "v1="
                     + hmac.new(receiver.secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
                 )
+                # One signature per signing secret (two while a rotation overlaps): any one of them will do.
+                offered = (self.headers["X-SC-Signature"] or "").split(",")
                 with receiver.lock:
-                    if not hmac.compare_digest(expected, self.headers["X-SC-Signature"]):
+                    if not any(hmac.compare_digest(expected, part.strip()) for part in offered):
                         receiver.bad_signatures += 1
                         self.send_response(401)
                     elif receiver.fail_first > 0:
