@@ -108,7 +108,7 @@ def _batch_fast(client: redis.Redis, script: Script, contexts: list[tuple[int, C
             if decision_id is None:
                 if counted:
                     reservation_release(client, ctx, res)
-                stored = stored_request_hash(ctx.request.transaction_id)
+                stored = stored_request_hash(ctx)
                 results[i] = _safely(partial(duplicate_answer, ctx, stored))
                 continue
             results[i] = decision_finish(

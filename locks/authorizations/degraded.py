@@ -36,7 +36,7 @@ def _degraded_refuses(txn: Transaction) -> bool:
 
 def authorize_degraded(ctx: Context) -> AuthorizationDecision:
     """Decide from the database alone. The account's lock row is the mutex that keeps limits exact."""
-    existing = stored_request_hash(ctx.request.transaction_id)
+    existing = stored_request_hash(ctx)
     if existing is not None:
         return duplicate_answer(ctx, existing)
     with transaction.atomic():
@@ -83,7 +83,7 @@ def authorize_degraded(ctx: Context) -> AuthorizationDecision:
                 },
             )
     if decision_id is None:
-        return duplicate_answer(ctx, stored_request_hash(ctx.request.transaction_id))
+        return duplicate_answer(ctx, stored_request_hash(ctx))
     if counted:
         degraded_accounts_note(ctx.account_id)
     return decision_finish(ctx, decision_id, decision, policy.version, degraded=True)

@@ -69,7 +69,7 @@ def _authorize_fast(ctx: Context) -> AuthorizationDecision:
         # Redis lost the idempotency marker but the database has the transaction: give back what we took.
         if counted:
             reservation_release(client, ctx, res)
-        return duplicate_answer(ctx, stored_request_hash(ctx.request.transaction_id))
+        return duplicate_answer(ctx, stored_request_hash(ctx))
     return decision_finish(ctx, decision_id, decision, res.policy.version, degraded=False)
 
 

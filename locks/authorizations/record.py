@@ -26,7 +26,7 @@ SELECT
     transaction_id, client_id, account_id, request_hash, outcome, reasons, policy_version, amount, currency,
     channel, country, subdivision, mcc, counterparty, initiated_at, local_day, counted, degraded, created_at
 FROM json_populate_recordset(NULL::locks_authorization, %s::json)
-ON CONFLICT (transaction_id) DO NOTHING
+ON CONFLICT (client_id, transaction_id) DO NOTHING
 RETURNING id, transaction_id
 """
 _rows_encoder = msgspec.json.Encoder()
@@ -61,7 +61,8 @@ def insert_row(
 
 
 def insert(rows: list[dict[str, Any]]) -> dict[str, int]:
-    """Insert the durable records; transaction id → id of those inserted (not of those already there)."""
+    """Insert the durable records (all of one client); transaction id → id of those inserted (not of those
+    already there)."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(_INSERT_SQL, [_rows_encoder.encode(rows).decode()])
@@ -71,7 +72,7 @@ def insert(rows: list[dict[str, Any]]) -> dict[str, int]:
             params = [msgspec.json.encode(v).decode() if k == "reasons" else v for row in rows for k, v in row.items()]
             cursor.execute(
                 f"INSERT INTO locks_authorization ({', '.join(columns)}) VALUES {values}"  # noqa: S608 - no input
-                " ON CONFLICT (transaction_id) DO NOTHING RETURNING id, transaction_id",
+                " ON CONFLICT (client_id, transaction_id) DO NOTHING RETURNING id, transaction_id",
                 params,
             )
         return {txn_id: pk for pk, txn_id in cursor.fetchall()}
@@ -85,20 +86,22 @@ def record(
     return insert([row]).get(ctx.request.transaction_id)
 
 
-def stored_request_hash(transaction_id: str) -> str | None:
-    """The request hash recorded with a transaction id, if it was decided."""
-    return Authorization.objects.filter(transaction_id=transaction_id).values_list("request_hash", flat=True).first()
+def stored_request_hash(ctx: Context) -> str | None:
+    """The request hash recorded with the client's transaction id, if it was decided."""
+    return (
+        Authorization.objects.filter(client_id=ctx.client_id, transaction_id=ctx.request.transaction_id)
+        .values_list("request_hash", flat=True)
+        .first()
+    )
 
 
-def recorded_answer(
-    *, transaction_id: str, client_id: int | None = None, wait: float = 0.0
-) -> AuthorizationDecision | None:
-    """The stored decision, waiting up to `wait` seconds for an in-flight twin to record it."""
+def recorded_answer(*, transaction_id: str, client_id: int, wait: float = 0.0) -> AuthorizationDecision | None:
+    """The client's stored decision, waiting up to `wait` seconds for an in-flight twin to record it.
+
+    Transaction ids are the client's own: another client's decision under the same id is not an answer."""
     deadline = time.monotonic() + wait
     while True:
-        qs = Authorization.objects.filter(transaction_id=transaction_id)
-        if client_id is not None:
-            qs = qs.filter(client_id=client_id)
+        qs = Authorization.objects.filter(transaction_id=transaction_id, client_id=client_id)
         row = qs.values_list(
             "pk", "outcome", "reasons", "policy_version", "degraded", "hold", "hold__release_at"
         ).first()
@@ -122,7 +125,7 @@ def duplicate_answer(ctx: Context, stored_hash: str | None) -> AuthorizationDeci
     """The answer to a transaction id seen before: the recorded decision if the body is the same."""
     if stored_hash != ctx.hash:
         raise IdempotencyConflict(ctx.request.transaction_id)
-    answer = recorded_answer(transaction_id=ctx.request.transaction_id, wait=2.0)
+    answer = recorded_answer(transaction_id=ctx.request.transaction_id, client_id=ctx.client_id, wait=2.0)
     if answer is None:
         raise redis.RedisError("duplicate of a request whose decision was never recorded")
     return answer

@@ -24,7 +24,8 @@ from locks.risklist.services import RISK_KEY
 from locks.rules.policies import POLICY_KEY
 from securitycenter.redis import redis_client
 
-TXN_KEY: Final = "sc:txn:{}"
+# Per client: transaction ids are the payment core's own, and two cores may use the same ones.
+TXN_KEY: Final = "sc:txn:{}:{}"
 TXN_TTL: Final = 3 * 86400  # the payment core retries within minutes; the database keeps the record for good
 
 AUTHORIZE_LUA: Final = """
@@ -75,7 +76,7 @@ return {'ok', da, ma, dc, mc, reserved, risk, known}
 def script_keys(ctx: Context) -> list[str]:
     return [
         POLICY_KEY.format(ctx.account_id),
-        TXN_KEY.format(ctx.txn.transaction_id),
+        TXN_KEY.format(ctx.client_id, ctx.txn.transaction_id),
         USAGE_KEY.format(ctx.account_id),
         RISK_KEY,
         PAYEES_KEY.format(ctx.account_id),

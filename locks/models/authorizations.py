@@ -4,7 +4,8 @@ from django.db import models
 
 
 class Authorization(models.Model):
-    """One decision for one payment, keyed by the payment core's transaction id.
+    """One decision for one payment, keyed by the calling client and its transaction id: two payment cores
+    may use the same ids, and one must never be answered with the other's decision.
 
     `counted` rows (approved, held, sent to review) are what the daily and monthly counters are rebuilt
     from when Redis loses them; a reversal gives the amount back once (`reversed_at`).
@@ -16,7 +17,7 @@ class Authorization(models.Model):
         HOLD = "hold"
         REVIEW = "review"
 
-    transaction_id = models.CharField(max_length=64, unique=True)
+    transaction_id = models.CharField(max_length=64)
     client = models.ForeignKey("accounts.ServiceClient", on_delete=models.PROTECT, related_name="authorizations")
     account = models.ForeignKey("accounts.BankAccount", on_delete=models.PROTECT, related_name="authorizations")
     request_hash = models.CharField(max_length=32, help_text="Hash of the request body, for idempotency")
@@ -39,6 +40,9 @@ class Authorization(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["client", "transaction_id"], name="authorization_unique_per_client")
+        ]
         indexes = [
             models.Index(fields=["account", "local_day"], name="authorization_usage_idx"),
             models.Index(
