@@ -4,6 +4,7 @@ from locks.authorizations import views as authorizations
 from locks.cases import api as cases
 from locks.emergency import api as emergency
 from locks.holds import api as holds
+from locks.lessons import api as lessons
 from locks.risklist import api as risklist
 from locks.rules import api as rules
 from locks.securitylog import api as securitylog
@@ -48,6 +49,8 @@ urlpatterns = [
     path("cases", cases.CaseListView.as_view(), name="cases"),
     path("cases/<int:case_id>", cases.CaseDetailView.as_view(), name="case"),
     path("emergency", emergency.EmergencyView.as_view(), name="emergency"),
+    path("lessons", lessons.LessonListView.as_view(), name="lessons"),
+    path("lessons/<str:lesson_id>", lessons.LessonDetailView.as_view(), name="lesson"),
     path("security-log", securitylog.SecurityLogView.as_view(), name="security-log"),
     path("security-log/<int:entry_id>", securitylog.SecurityLogEntryView.as_view(), name="security-log-entry"),
     path("security-log/<int:entry_id>/not-me", securitylog.NotMeEntryView.as_view(), name="security-log-not-me"),

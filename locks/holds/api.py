@@ -13,6 +13,7 @@ from accounts.api.caller import request_customer
 from accounts.models import Customer
 from accounts.permissions import IsCustomer, agent_with, service_with
 from locks.holds.services import hold_cancel, hold_stop
+from locks.lessons.fit import lesson_for_reasons
 from locks.models import Hold
 from securitycenter.openapi import problem_responses
 from securitycenter.securitylog.models import EventType
@@ -24,6 +25,7 @@ class HoldSerializer(serializers.ModelSerializer):
     transaction_id = serializers.CharField(source="authorization.transaction_id")
     account = serializers.CharField(source="account.masked_number", help_text="Masked account or card number")
     can_cancel = serializers.SerializerMethodField()
+    lesson_id = serializers.SerializerMethodField(help_text="The lesson that fits (GET /api/v1/lessons/{id})")
 
     class Meta:
         model = Hold
@@ -40,10 +42,14 @@ class HoldSerializer(serializers.ModelSerializer):
             "resolved_at",
             "stop_reason",
             "can_cancel",
+            "lesson_id",
         ]
 
     def get_can_cancel(self, hold: Hold) -> bool:
         return hold.status == Hold.Status.HELD
+
+    def get_lesson_id(self, hold: Hold) -> str | None:
+        return lesson_for_reasons(hold.reasons)
 
 
 def _holds() -> Any:

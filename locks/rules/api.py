@@ -29,6 +29,7 @@ from accounts.models import BankAccount, Customer
 from accounts.permissions import IsCustomer
 from accounts.selectors import customer_account_get, customer_accounts_pick
 from locks.decision.policy import CHANNELS, Transaction
+from locks.lessons.fit import lesson_for_reasons
 from locks.models import PendingLoosening
 from locks.rules.changes import ChangeOutcome, Proposal, TravelWindowSpec, lock_change, pending_loosening_cancel
 from locks.rules.policies import live_travel_windows
@@ -426,6 +427,9 @@ class WouldPassView(APIView):
                 {
                     "decision": serializers.ChoiceField(choices=["approve", "decline", "hold", "review"]),
                     "reasons": serializers.ListField(child=serializers.DictField()),
+                    "lesson_id": serializers.CharField(
+                        allow_null=True, help_text="The lesson that fits a refusal (GET /api/v1/lessons/{id})"
+                    ),
                 },
             ),
             **problem_responses(400, 401, 403, 404),
@@ -447,4 +451,10 @@ class WouldPassView(APIView):
             initiated_at=_aware(v.get("at") or timezone.now()).timestamp(),
         )
         decision = account_would_pass(account=account, txn=txn)
-        return Response({"decision": decision.outcome, "reasons": decision.messages()})
+        return Response(
+            {
+                "decision": decision.outcome,
+                "reasons": decision.messages(),
+                "lesson_id": lesson_for_reasons(decision.reasons),
+            }
+        )

@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import BankAccount, Device
 from locks.decision.reasons import Reason, reason_message
+from locks.emergency.scenarios import SCENARIOS
+from locks.lessons.fit import lesson_for_reasons
 from locks.models import NotMeReport
 from locks.rules.display import (
     FREEZE_NAMES,
@@ -27,6 +29,8 @@ from locks.rules.display import (
     time_windows_display,
 )
 from securitycenter.securitylog.models import ActorType, EventType, SecurityEvent
+
+SCENARIO_LESSONS = {str(scenario): spec.lesson for scenario, spec in SCENARIOS.items()}
 
 CATEGORIES: dict[str, Any] = {
     "sign_in": gettext_lazy("Sign-in"),
@@ -386,5 +390,15 @@ def entry_render(event: SecurityEvent, context: EntryContext) -> dict[str, Any]:
         "changes": changes(event),
         "reportable": entry_kind(event) is not None,
         "reported": event.pk in context.reported,
-        "lesson_id": None,
+        "lesson_id": lesson_of(event),
     }
+
+
+def lesson_of(event: SecurityEvent) -> str | None:
+    """The lesson that fits a decline, a hold or an emergency."""
+    if event.event_type in (EventType.AUTHORIZATION_DECLINED, EventType.HOLD_PLACED):
+        return lesson_for_reasons(event.details.get("reasons") or [])
+    if event.event_type == EventType.EMERGENCY_APPLIED:
+        scenario = event.details.get("scenario")
+        return SCENARIO_LESSONS.get(scenario) if isinstance(scenario, str) else None
+    return None

@@ -113,6 +113,8 @@ RULES: dict[tuple[str, str], dict[str, int | str]] = {
     ("GET", "api/v1/emergency"): CUSTOMER,
     ("POST", "api/v1/emergency"): CUSTOMER,
     ("GET", "api/v1/security-log"): CUSTOMER,
+    ("GET", "api/v1/lessons"): CUSTOMER,
+    ("GET", "api/v1/lessons/<str:lesson_id>"): CUSTOMER,
     ("GET", "api/v1/security-log/<int:entry_id>"): CUSTOMER_OBJECT,
     ("POST", "api/v1/security-log/<int:entry_id>/not-me"): CUSTOMER_OBJECT,
     ("POST", "api/v1/payments/<str:transaction_id>/not-me"): CUSTOMER_OBJECT,
@@ -230,6 +232,7 @@ PATH_VALUES: dict[str, Callable[[World], Any]] = {
     "hold_id": lambda w: w.hold.pk,
     "case_id": lambda w: w.case.pk,
     "entry_id": lambda w: w.entry.pk,
+    "lesson_id": lambda w: "fake_tax_refund",
     "customer_number": lambda w: w.customer.customer_number,
     "transaction_id": lambda w: w.authorization.transaction_id,
 }
