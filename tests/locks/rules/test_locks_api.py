@@ -556,7 +556,7 @@ def test_would_pass_explains_every_reason_in_both_languages(session, would_pass)
 
 def test_would_pass_approves_with_no_reasons(would_pass):
     response = would_pass()
-    assert response.json() == {"decision": "approve", "reasons": []}
+    assert response.json() == {"decision": "approve", "reasons": [], "lesson_id": None}
 
 
 def test_would_pass_reports_holds_for_large_transfers(would_pass, settings):
