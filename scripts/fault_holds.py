@@ -3,10 +3,13 @@
 
 Creates 1,000 real holds (Authorization rows + locks.holds.services.hold_place) with periods of 5-20 seconds over
 40 seconds, cancels and stops 10% each (locks.holds.services.hold_cancel / hold_stop) while real Celery worker and
-beat processes release the rest, SIGKILLs the worker while a release sweep is in a transaction and a
-webhook POST is in flight, empties the Redis databases it uses (broker and cache), restarts the worker,
-waits until every hold is due (plus a margin) and every webhook is acknowledged, then checks the
-invariants and prints the figures (docs/reliability.md explains them). Exits 1 if an invariant fails, 2
+beat processes release the rest. At the first burst of due holds it pauses the worker (SIGSTOP) the moment a
+release transaction is open (the hold updated and its log entry written, not committed), notes which releases
+are in flight, SIGKILLs it, checks that PostgreSQL rolled them back, empties the Redis databases it uses (broker
+and cache) and restarts the worker; a little later it SIGKILLs beat and restarts it too. It waits until every
+hold is due (plus a margin) and every webhook is acknowledged, then checks the invariants (each release in
+flight at the kill redone exactly once; the worst release lag within a bound computed from the outages) and
+prints the figures (docs/reliability.md explains them). Exits 1 if an invariant fails, 2
 if the run itself could not be carried out. About two minutes; --timeout bounds it.
 
     .venv/bin/python scripts/fault_holds.py                 # 1,000 holds on database sc_fault
@@ -70,7 +73,9 @@ class Config:
     settle: float = 60.0
     down: float = 1.0
     webhook_failures: int = -1
-    kill_wait: float = 5.0
+    kill_wait: float = 10.0
+    beat_down: float = 3.0
+    lag_slack: float = 10.0
     timeout: float = 290.0
     seed: int = 0
     log_dir: str = ""
@@ -99,7 +104,18 @@ class Kill:
     mid_sweep: bool = False
     mid_webhook: bool = False
     sweep_query: str = ""
+    # The releases whose transaction was open when the worker was paused (their hold rows locked by it), and
+    # how many of them were still held once PostgreSQL had ended the killed worker's sessions.
+    in_flight: list[int] = field(default_factory=list)
+    pauses: int = 0
+    rolled_back: int = 0
     worker_down_seconds: float = 0.0
+
+
+@dataclass
+class BeatKill:
+    at: float = 0.0
+    beat_down_seconds: float = 0.0
 
 
 @dataclass
@@ -136,6 +152,8 @@ class Report:
     failed_attempts: int = 0
     security_log_breaks: int = 0
     lag_worst_s: float = 0.0
+    lag_bound_s: float = 0.0
+    in_flight_redone_once: int = 0
     lag_p99_s: float = 0.0
     lag_p50_s: float = 0.0
     place_worst_s: float = 0.0
@@ -143,6 +161,7 @@ class Report:
     act_worst_s: float = 0.0
     notifications: dict[str, int] = field(default_factory=dict)
     kill: Kill = field(default_factory=Kill)
+    beat_kill: BeatKill = field(default_factory=BeatKill)
     run_seconds: float = 0.0
     worker_errors: int = 0
     worker_error_samples: list[str] = field(default_factory=list)
@@ -354,9 +373,13 @@ class Run:
         self.log_dir = Path(config.log_dir or REPO / "var" / "fault" / time.strftime("%Y%m%d-%H%M%S"))
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self.kill = Kill()
+        self.beat_kill = BeatKill()
         self.plan: list[Planned] = []
         self.t0 = 0.0
         self.finished = threading.Event()
+        # Held by the driver while it places, cancels or stops a hold, and by the killer while the worker is
+        # paused: the hold rows locked then are the worker's alone.
+        self.quiet = threading.Lock()
         self.place_seconds: list[float] = []
         self.act_seconds: list[float] = []
         self.started = time.monotonic()
@@ -466,13 +489,14 @@ class Run:
 
     # The kill: wait for a release sweep with its transaction open, then SIGKILL the worker's process group.
 
-    def _open_sweep(self) -> str | None:
+    def _open_sweep(self) -> tuple[int, str] | None:
+        """A worker session inside a release: it has changed a hold and written its log entry, uncommitted."""
         from django.db import connection
 
         with connection.cursor() as cursor:
             cursor.execute(
                 """
-                SELECT a.query FROM pg_stat_activity a
+                SELECT a.pid, a.query FROM pg_stat_activity a
                 WHERE a.application_name = %s AND a.datname = current_database() AND a.xact_start IS NOT NULL
                   AND EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = a.pid AND l.mode = 'RowExclusiveLock'
                               AND l.relation = 'locks_hold'::regclass)
@@ -483,7 +507,45 @@ class Run:
                 [WORKER_APP],
             )
             row = cursor.fetchone()
-        return str(row[0]) if row else None
+        return (int(row[0]), str(row[1])) if row else None
+
+    def _locked_due_holds(self) -> list[int]:
+        """Due holds of this run whose rows another session holds locked: with the worker paused, its releases
+        in flight. (SKIP LOCKED leaves exactly those out; our own transaction is rolled back at once.)"""
+        from django.db import transaction
+        from django.utils import timezone
+
+        from locks.models import Hold
+
+        due = Hold.objects.filter(client=self.client, status=Hold.Status.HELD, release_at__lte=timezone.now())
+        with transaction.atomic():
+            every = set(due.values_list("pk", flat=True))
+            free = set(due.select_for_update(skip_locked=True).values_list("pk", flat=True))
+            transaction.set_rollback(True)
+        return sorted(every - free)
+
+    def _sessions_gone(self, timeout: float) -> bool:
+        """Wait until PostgreSQL has ended every session of the killed worker (and so rolled back its work)."""
+        from django.db import connection
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s AND datname = current_database()"
+                    " AND xact_start IS NOT NULL",
+                    [WORKER_APP],
+                )
+                if cursor.fetchone()[0] == 0:
+                    return True
+            time.sleep(0.05)
+        return False
+
+    def _released_logged(self, hold_ids: list[int]) -> int:
+        from securitycenter.securitylog.models import EventType, SecurityEvent
+
+        details = SecurityEvent.objects.filter(event_type=EventType.HOLD_RELEASED, customer__in=self.customers)
+        return sum(1 for d in details.values_list("details", flat=True) if d.get("hold_id") in hold_ids)
 
     def _webhook_in_flight(self) -> bool:
         """A worker session in webhook_send between claiming a delivery and recording the answer."""
@@ -511,37 +573,66 @@ class Run:
         due = holds.filter(status=Hold.Status.HELD, release_at__lte=timezone.now()).count()
         return released, due
 
-    def killer(self, worker: CeleryProcess, kill_at: float) -> None:
+    def killer(self, worker: CeleryProcess, beat: CeleryProcess, kill_at: float) -> None:
         from django.db import connection
+
+        from locks.models import Hold
 
         try:
             while self.elapsed() < kill_at - 0.3:
                 time.sleep(0.05)
             give_up = time.monotonic() + self.config.kill_wait
-            query = None
-            while query is None and time.monotonic() < give_up:
-                query = self._open_sweep()
-                if query is None:
-                    time.sleep(0.005)
-            # Hold the receiver's lock: a webhook POST now arriving is read but not answered, so the worker
-            # dies after the payment core has the event and before it records the acknowledgement. The
+            found: tuple[int, str] | None = None
+            posting = False
+            # Hold the receiver's lock: a webhook POST arriving now is read but not answered, so a worker killed
+            # in it dies after the payment core has the event and before it records the acknowledgement. The
             # sweep sends that delivery again: the receiver must see a duplicate and acknowledge it.
             with self.receiver.lock:
-                give_up = time.monotonic() + 2.0
-                while not (posting := self._webhook_in_flight()) and time.monotonic() < give_up:
-                    time.sleep(0.005)
-                if posting:
-                    time.sleep(0.1)  # the POST reaches the receiver, which reads it and waits for the lock
+                while time.monotonic() < give_up:
+                    found = self._open_sweep()
+                    if found is None:
+                        time.sleep(0.002)
+                        continue
+                    # Freeze the worker inside the release: its transaction stays open while it is stopped. The
+                    # driver waits meanwhile, so no cancel or stop reaches a hold in flight before the kill.
+                    self.quiet.acquire()
+                    worker.signal_group(signal.SIGSTOP)
+                    self.kill.pauses += 1
+                    self.kill.in_flight = self._locked_due_holds()
+                    if self.kill.in_flight:
+                        break
+                    # It committed between the look and the pause: let it go on and look again.
+                    found = None
+                    worker.signal_group(signal.SIGCONT)
+                    self.quiet.release()
+                posting = self._webhook_in_flight()
                 self.kill.released_before, self.kill.due_unreleased = self._counts()
-                worker.kill()
+                worker.kill()  # SIGKILL reaches stopped processes too
             self.kill.at = self.elapsed()
-            self.kill.mid_sweep = query is not None
+            self.kill.mid_sweep = found is not None
             self.kill.mid_webhook = posting
-            self.kill.sweep_query = (query or "")[:200]
+            self.kill.sweep_query = (found[1] if found else "")[:200]
+            if self.kill.in_flight:
+                try:
+                    if self._sessions_gone(timeout=10.0) and self._released_logged(self.kill.in_flight) == 0:
+                        held = Hold.objects.filter(pk__in=self.kill.in_flight, status=Hold.Status.HELD)
+                        self.kill.rolled_back = held.count()
+                finally:
+                    self.quiet.release()
             redis_flush(self.config)
             time.sleep(self.config.down)
             worker.start()
+            worker.wait_ready(" ready.", timeout=60.0)
             self.kill.worker_down_seconds = self.elapsed() - self.kill.at
+
+            # Then beat dies: nothing sweeps until it is back; the holds due meanwhile wait for it.
+            time.sleep(2.0)
+            beat.kill()
+            self.beat_kill.at = self.elapsed()
+            time.sleep(self.config.beat_down)
+            beat.start()
+            beat.wait_ready("beat: Starting...", timeout=60.0)
+            self.beat_kill.beat_down_seconds = self.elapsed() - self.beat_kill.at
         finally:
             connection.close()
 
@@ -587,7 +678,7 @@ class Run:
                 beat.start()
                 worker.wait_ready(" ready.", timeout=min(60.0, self.deadline_left()))
                 self.t0 = time.monotonic()
-                self.drive(worker)
+                self.drive(worker, beat)
                 self.settle()
                 report = self.verify()
             finally:
@@ -600,7 +691,7 @@ class Run:
         report.run_seconds = round(time.monotonic() - self.started, 1)
         return report
 
-    def drive(self, worker: CeleryProcess) -> None:
+    def drive(self, worker: CeleryProcess, beat: CeleryProcess) -> None:
         """Create the holds and cancel or stop the chosen ones on time, while the killer does its work."""
         events: list[tuple[float, int, str, Planned]] = []
         for item in self.plan:
@@ -609,7 +700,7 @@ class Run:
                 heapq.heappush(events, (item.action_at, item.index, "act", item))
         # At the first burst (see plan_make): one sweep then has many due holds to work through.
         kill_at = self.config.create_seconds + self.config.min_period
-        killer = threading.Thread(target=self.killer, args=(worker, kill_at), daemon=True)
+        killer = threading.Thread(target=self.killer, args=(worker, beat, kill_at), daemon=True)
         killer.start()
         threading.Thread(target=self.progress, daemon=True).start()
         while events:
@@ -619,13 +710,14 @@ class Run:
                 time.sleep(pause)
             if self.deadline_left() < 0:
                 raise RuntimeError("the run took longer than --timeout")
-            if kind == "create":
-                self.hold_create(item)
-            else:
-                self.hold_act(item)
-        killer.join(timeout=max(1.0, kill_at - self.elapsed() + self.config.kill_wait + 30))
+            with self.quiet:
+                if kind == "create":
+                    self.hold_create(item)
+                else:
+                    self.hold_act(item)
+        killer.join(timeout=max(1.0, kill_at - self.elapsed() + self.config.kill_wait + self.config.beat_down + 150))
         if killer.is_alive():
-            raise RuntimeError("the worker was not killed and restarted in time")
+            raise RuntimeError("the worker and beat were not killed and restarted in time")
 
     def settle(self) -> None:
         """Wait until every hold is resolved (at most until the last is due + margin), then until every
@@ -661,7 +753,7 @@ class Run:
         from securitycenter.securitylog.record import chain_name
         from securitycenter.securitylog.verify import security_log_verify
 
-        r = Report(holds=len(self.plan), kill=self.kill, seed=self.seed)
+        r = Report(holds=len(self.plan), kill=self.kill, beat_kill=self.beat_kill, seed=self.seed)
         created = {p.hold_id for p in self.plan if p.hold_id}
         holds = {h.pk: h for h in Hold.objects.filter(client=self.client)}
         r.rows_found = len(holds)
@@ -765,6 +857,20 @@ class Run:
             r.lag_worst_s = round(lags[-1], 3)
             r.lag_p99_s = round(lags[max(0, math.ceil(0.99 * len(lags)) - 1)], 3)
             r.lag_p50_s = round(lags[len(lags) // 2], 3)
+        # A hold due while nothing could release it waits for the outage, then for the next sweep and its turn
+        # in the burst: the bound is the outages (worker paused, killed and booted; beat killed and booted)
+        # plus a sweep interval and a slack for the burst on a shared machine.
+        r.lag_bound_s = round(
+            self.kill.worker_down_seconds
+            + self.beat_kill.beat_down_seconds
+            + 2 * self.config.sweep_seconds
+            + self.config.lag_slack,
+            3,
+        )
+        released_once = {
+            pk for pk in self.kill.in_flight if [s for s, _ in events.get(pk, [])] == [Hold.Status.RELEASED]
+        }
+        r.in_flight_redone_once = sum(1 for pk in released_once if holds[pk].status == Hold.Status.RELEASED)
         place = sorted(self.place_seconds)
         if place:
             r.place_worst_s = round(place[-1], 3)
@@ -794,6 +900,18 @@ class Run:
         r.failures = [f"{name}: {count}" for name, count in checks.items() if count]
         if not self.kill.at:
             r.failures.append("the worker was never killed")
+        if not self.kill.in_flight:
+            r.failures.append("the worker was never caught inside a release transaction")
+        if self.kill.rolled_back != len(self.kill.in_flight):
+            r.failures.append(f"releases in flight {len(self.kill.in_flight)}, rolled back {self.kill.rolled_back}")
+        if r.in_flight_redone_once != len(self.kill.in_flight):
+            r.failures.append(
+                f"releases in flight {len(self.kill.in_flight)}, redone exactly once {r.in_flight_redone_once}"
+            )
+        if not self.beat_kill.at:
+            r.failures.append("beat was never killed")
+        if r.lag_worst_s > r.lag_bound_s:
+            r.failures.append(f"release lag {r.lag_worst_s:.3f}s over the bound {r.lag_bound_s:.3f}s")
         return r
 
 
@@ -808,6 +926,9 @@ def report_print(report: Report, config: Config) -> None:
         f"mid-webhook: {'yes' if k.mid_webhook else 'no'}; "
         f"{k.released_before} released before, {k.due_unreleased} due but unreleased; "
         f"Redis DBs {config.broker_db} and {config.cache_db} flushed; worker back after {k.worker_down_seconds:.1f}s",
+        f"releases in flight       {len(k.in_flight)} {k.in_flight[:10]} (paused {k.pauses}x to catch one); "
+        f"rolled back {k.rolled_back}, redone exactly once {report.in_flight_redone_once}",
+        f"beat SIGKILLed at        t+{report.beat_kill.at:.1f}s, back after {report.beat_kill.beat_down_seconds:.1f}s",
         f"lost                     {report.lost}",
         f"released twice           {report.released_twice} (log), {report.deliveries_twice} (deliveries)",
         f"released early           {report.released_early}",
@@ -819,8 +940,8 @@ def report_print(report: Report, config: Config) -> None:
         f"{report.failed_attempts} failed)",
         f"bad signatures           {report.bad_signatures}",
         f"security-log breaks      {report.security_log_breaks}",
-        f"release lag              worst {report.lag_worst_s:.3f}s, p99 {report.lag_p99_s:.3f}s, "
-        f"p50 {report.lag_p50_s:.3f}s",
+        f"release lag              worst {report.lag_worst_s:.3f}s (bound {report.lag_bound_s:.3f}s), "
+        f"p99 {report.lag_p99_s:.3f}s, p50 {report.lag_p50_s:.3f}s",
         f"placing a hold took      worst {report.place_worst_s:.3f}s, p99 {report.place_p99_s:.3f}s; "
         f"a cancel or stop worst {report.act_worst_s:.3f}s",
         f"notifications            {report.notifications}",
@@ -856,6 +977,8 @@ def parse_args(argv: list[str] | None) -> Config:
     add("--settle", type=float, default=defaults.settle, help="how long to wait for webhooks after the last hold")
     add("--requeue-seconds", type=int, default=defaults.requeue_seconds, help="WEBHOOK_REQUEUE_SECONDS")
     add("--webhook-failures", type=int, default=defaults.webhook_failures, help="503 the first N posts (-1: 5%%)")
+    add("--beat-down", type=float, default=defaults.beat_down, help="seconds beat stays dead")
+    add("--lag-slack", type=float, default=defaults.lag_slack, help="added to the outages in the lag bound")
     add("--timeout", type=float, default=defaults.timeout, help="bound on the whole run, seconds")
     add("--seed", type=int, default=defaults.seed)
     add("--log-dir", default="", help="worker and beat logs (default var/fault/<time>)")
