@@ -5,6 +5,10 @@
 `DATA_UPLOAD_MAX_MEMORY_SIZE` never applies to them, and sign-in once accepted 100 MiB), and a path or
 query string with control characters (400; PostgreSQL refuses a NUL in text, which was a 500).
 
+`NoStoreMiddleware` marks every answer `Cache-Control: no-store` unless its view chose otherwise: tokens,
+authenticator secrets, account data and decisions must not stay in a browser's, an app's or a proxy's
+cache. The Content-Security-Policy is django-csp's (`CONTENT_SECURITY_POLICY` in the settings).
+
 The `error_*` views are the URLconf's handlers: an unknown URL, a refused request Django raises itself
 (`SuspiciousOperation`), a permission error outside DRF and an unexpected exception in a lean view answer
 with a problem document like every other error of the service.
@@ -53,6 +57,17 @@ class RequestGuardMiddleware:
                 )
                 return problem_response(body)
         return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not response.has_header("Cache-Control"):
+            response["Cache-Control"] = "no-store"
+        return response
 
 
 def error_400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

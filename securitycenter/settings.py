@@ -124,13 +124,17 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "securitycenter.securitylog",
     "accounts",
     "locks",
 ]
 
 MIDDLEWARE = [
-    # First: an oversized body or a path with a NUL is refused before anything else looks at the request.
+    # Outermost, so that every answer gets them, the guard's refusals included.
+    "securitycenter.edge.NoStoreMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Then: an oversized body or a path with a NUL is refused before anything else looks at the request.
     "securitycenter.edge.RequestGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -152,7 +156,8 @@ WSGI_APPLICATION = "securitycenter.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # The API docs' page templates without their remote fonts (securitycenter/templates/).
+        "DIRS": [BASE_DIR / "securitycenter" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -216,6 +221,25 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "UNAUTHENTICATED_USER": None,
+}
+
+# The schema and its docs pages (/api/schema/, /api/docs/, /api/redoc/): off, they answer 404.
+API_DOCS_ENABLED = env.bool("API_DOCS_ENABLED", default=True)
+# Every response: nothing but this origin's own scripts, styles and images (the API answers JSON; the docs
+# pages' assets are served locally by drf-spectacular-sidecar). The docs views add inline styles, data:
+# images and blob: workers for Swagger UI and Redoc (securitycenter.docs).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'none'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'none'"],
+        "frame-ancestors": ["'none'"],
+    }
 }
 
 SPECTACULAR_SETTINGS = {
@@ -309,9 +333,28 @@ OTP_LOCKOUT_BASE = timedelta(seconds=env.int("OTP_LOCKOUT_BASE_SECONDS", default
 SMS_CODE_LIFETIME = timedelta(minutes=5)
 
 # --- Notifications ------------------------------------------------------------------------------
+_DEV_NOTIFICATION_BACKENDS = {
+    "accounts.notifications.backends.ConsoleBackend",
+    "accounts.notifications.backends.RecordingBackend",
+}
+
+
+def _sms_backend() -> str:
+    # SMS carries the one-time codes: in production a backend that stores them and delivers nothing would
+    # lock every customer out of every loosening, silently. In development the console shows them.
+    value: str = env.str("NOTIFICATION_SMS_BACKEND", default="")
+    if DEBUG:
+        return value or "accounts.notifications.backends.ConsoleBackend"
+    if not value or value in _DEV_NOTIFICATION_BACKENDS:
+        raise ImproperlyConfigured(
+            "NOTIFICATION_SMS_BACKEND must name a backend that delivers SMS (a dotted path) when DEBUG is off."
+        )
+    return value
+
+
 NOTIFICATION_BACKENDS = {
     "push": env.str("NOTIFICATION_PUSH_BACKEND", default="accounts.notifications.backends.RecordingBackend"),
-    "sms": env.str("NOTIFICATION_SMS_BACKEND", default="accounts.notifications.backends.RecordingBackend"),
+    "sms": _sms_backend(),
     "email": env.str("NOTIFICATION_EMAIL_BACKEND", default="accounts.notifications.backends.RecordingBackend"),
 }
 # Retries after a transient error: 5 with backoff 2, 4, 8, 16, 32 s (jittered down to half), so a whole retry

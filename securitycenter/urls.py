@@ -1,8 +1,7 @@
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from locks.urls import hot_path_urlpatterns
-from securitycenter import edge
+from securitycenter import docs, edge
 from securitycenter.health import healthz
 
 # Errors outside a view answer problem documents too (with DEBUG on, Django's debug pages instead).
@@ -14,9 +13,9 @@ handler500 = edge.error_500
 urlpatterns = [
     path("api/v1/", include(hot_path_urlpatterns)),
     path("healthz", healthz, name="healthz"),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("api/schema/", docs.schema_view, name="schema"),
+    path("api/docs/", docs.swagger_view, name="swagger-ui"),
+    path("api/redoc/", docs.redoc_view, name="redoc"),
     path("api/v1/", include("accounts.urls")),
     path("api/v1/", include("locks.urls")),
 ]

@@ -11,6 +11,8 @@ from securitycenter.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed: Argon2 has its own test
 SECURE_SSL_REDIRECT = False
+# The tests read what was sent from SentMessage (development prints SMS to the console instead).
+NOTIFICATION_BACKENDS = {**NOTIFICATION_BACKENDS, "sms": "accounts.notifications.backends.RecordingBackend"}  # noqa: F405
 
 # Several test runs may share one PostgreSQL (developers, helpers, CI): give each its own database.
 DATABASES["default"]["TEST"] = {"NAME": f"test_securitycenter_{os.getpid()}"}  # noqa: F405

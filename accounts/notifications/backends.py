@@ -1,8 +1,14 @@
-"""How a notification leaves: the backend protocol, its errors, and the recording backend of the demo."""
+"""How a notification leaves: the backend protocol, its errors, and the two development backends.
+
+`ConsoleBackend` prints each message (one-time codes included) to the console, as Django's console email
+backend does, so a developer can sign up without reading the database; `RecordingBackend` keeps them in
+SentMessage (the tests' outbox). Neither delivers anything: with DEBUG off the settings refuse both.
+"""
 
 import logging
+import sys
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TextIO
 
 from accounts.models import SentMessage
 
@@ -44,6 +50,20 @@ def recipient_masked(recipient: str) -> str:
     if len(recipient) > 8:
         return f"{recipient[:5]}****{recipient[-4:]}"
     return "****"
+
+
+class ConsoleBackend:
+    """Development only: writes each message, body and all, to stdout."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream or sys.stdout
+
+    def send(self, message: OutboundMessage) -> None:
+        self.stream.write(
+            f"--- {message.channel} to {message.recipient} ({message.template}, notification "
+            f"{message.notification_id})\n{message.subject + chr(10) if message.subject else ''}{message.body}\n---\n"
+        )
+        self.stream.flush()
 
 
 class RecordingBackend:

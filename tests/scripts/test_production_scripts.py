@@ -33,6 +33,7 @@ def production_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
         SECURITY_LOG_CHECKPOINT_VERIFY_KEYS=base64.b64encode(
             Ed25519PrivateKey.generate().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
         ).decode(),
+        NOTIFICATION_SMS_BACKEND="tests.support.sms_gateway.GatewayBackend",
         ALLOWED_HOSTS="127.0.0.1",
         SECURE_SSL_REDIRECT="0",
         DATABASE_URL=f"sqlite:///{tmp_path / 'serve.sqlite3'}",

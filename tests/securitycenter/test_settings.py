@@ -31,6 +31,7 @@ def _production_env(**overrides: str) -> dict[str, str]:
         BLIND_INDEX_KEY=secrets.token_urlsafe(32),
         SECURITY_LOG_KEYS=f"k1:{secrets.token_urlsafe(32)}",
         SECURITY_LOG_CHECKPOINT_VERIFY_KEYS=_checkpoint_verify_key(),
+        NOTIFICATION_SMS_BACKEND="tests.support.sms_gateway.GatewayBackend",
         ALLOWED_HOSTS="securitycenter.bank.example",
     )
     env.update(overrides)

@@ -65,6 +65,8 @@ class Processes:
             "REDIS_URL": cache_redis_url(),
             "CELERY_BROKER_URL": broker_redis_url(),
             "CELERY_TASK_ALWAYS_EAGER": "0",
+            # What the worker sends is read back from SentMessage (development would print SMS instead).
+            "NOTIFICATION_SMS_BACKEND": "accounts.notifications.backends.RecordingBackend",
             "HOLD_SWEEP_SECONDS": "1",
             "COOLING_OFF_PERIOD_SECONDS": str(PERIOD_SECONDS),
             "WEBHOOK_REQUEUE_SECONDS": "5",
