@@ -90,9 +90,10 @@ def totp_match_step(*, secret: str, code: str, at: datetime) -> int | None:
     return matched
 
 
-def totp_provisioning_uri(*, secret: str, customer: Customer) -> str:
+def totp_provisioning_uri(*, secret: str, name: str, issuer: str | None = None) -> str:
+    """The otpauth:// URI an authenticator app scans; it carries the secret, so it is shown once."""
     return pyotp.TOTP(secret, digits=TOTP_DIGITS, interval=TOTP_INTERVAL).provisioning_uri(
-        name=customer.customer_number, issuer_name=settings.OTP_ISSUER
+        name=name, issuer_name=issuer or settings.OTP_ISSUER
     )
 
 
@@ -387,7 +388,9 @@ def otp_device_enroll(*, customer: Customer, name: str, otp: str | None, origin:
         candidates=lambda now: _step_up_candidates(customer, now),
         on_accept=enroll,
     )
-    return EnrolledOtpDevice(device=device, otpauth_uri=totp_provisioning_uri(secret=secret, customer=customer))
+    return EnrolledOtpDevice(
+        device=device, otpauth_uri=totp_provisioning_uri(secret=secret, name=customer.customer_number)
+    )
 
 
 def otp_device_confirm(*, customer: Customer, device_id: int, code: str, origin: Origin) -> OtpDevice:

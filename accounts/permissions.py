@@ -11,6 +11,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
 from accounts.models import Customer, ServiceClient
+from accounts.roles import staff_has
 
 
 class DenyAll(BasePermission):
@@ -32,7 +33,7 @@ class IsCustomer(BasePermission):
 
 
 class IsAgent(BasePermission):
-    """A staff user of the 95588 call centre (agent or supervisor)."""
+    """A staff user of the 95588 call centre (agent, supervisor or auditor), by role: never by is_superuser."""
 
     message = "This endpoint is for call-centre agents."
     schema_caller: ClassVar[str] = "agent"
@@ -43,8 +44,8 @@ class IsAgent(BasePermission):
         return (
             isinstance(user, get_user_model())
             and user.is_active
-            and user.has_perm("accounts.agent_access")
-            and user.has_perm(self.required_permission)
+            and staff_has(user, "accounts.agent_access")
+            and staff_has(user, self.required_permission)
         )
 
 

@@ -41,8 +41,10 @@ from django.utils import timezone
 from django.utils.crypto import get_random_string
 
 from accounts.lockouts import lockout_duration
-from accounts.models import AuthToken, Customer, Device, LoginThrottle
+from accounts.models import AuthToken, Customer, Device, LoginThrottle, StaffAuthenticator
 from accounts.notifications.queue import notification_queue
+from accounts.otp import totp_match_step
+from accounts.roles import staff_has
 from accounts.tokens import IssuedToken, auth_token_issue, auth_token_revoke
 from securitycenter.crypto import blind_index
 from securitycenter.errors import DomainError, NotAuthenticated, NotPermitted, TooManyAttempts
@@ -52,6 +54,7 @@ from securitycenter.securitylog.record import Actor, Origin, security_log_record
 
 PHONE_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
 AGENT_ACCESS = "accounts.agent_access"
+ADMIN_SITE = "accounts.admin_site"
 
 # A throttle with no failure for this long starts afresh, lock-out history included: otherwise the
 # typos of everybody behind one address would add up until the address locks for good.
@@ -346,8 +349,9 @@ def _password_check(
     """The throttled password check shared by customers and staff; None when the password is right.
 
     While locked out, the password is not even checked. A wrong password (or a login that names nobody,
-    `encoded` None) counts against the subject and the address and may start a lock-out; a right one ends
-    the subject's run of failures.
+    `encoded` None) counts against the subject and the address and may start a lock-out. A right one does
+    not end the subject's run of failures: the caller clears it once every factor has passed, so a stolen
+    password does not reset the count of guesses at the second factor.
     """
     locked_until = attempt.locked_until()
     if locked_until is not None:
@@ -356,20 +360,38 @@ def _password_check(
     # Checked even for a login that names nobody (against a dummy hash): refusing it must take as long.
     matches = _password_matches(password, encoded, rehash)
     if encoded is None or not matches:
-        subject_locked, address = attempt.fail()
-        failed("unknown_login" if encoded is None else "wrong_password", failures=attempt.subject.failures)
-        locked = _lockout_log(
+        return _attempt_failed(
             attempt=attempt,
-            subject_locked=subject_locked,
-            address=address,
+            reason="unknown_login" if encoded is None else "wrong_password",
+            failed=failed,
             customer=customer,
             origin=origin,
-            subject_details=who,
+            who=who,
         )
-        return locked or InvalidCredentials()
-    # The password is right: whatever follows, guessing it is over.
-    _throttle_clear(attempt.subject)
     return None
+
+
+def _attempt_failed(
+    *,
+    attempt: _Attempt,
+    reason: str,
+    failed: Callable[..., None],
+    customer: Customer | None,
+    origin: Origin,
+    who: dict[str, Any],
+) -> DomainError:
+    """Count a failed attempt against the subject and the address, log it, and say what to answer."""
+    subject_locked, address = attempt.fail()
+    failed(reason, failures=attempt.subject.failures)
+    locked = _lockout_log(
+        attempt=attempt,
+        subject_locked=subject_locked,
+        address=address,
+        customer=customer,
+        origin=origin,
+        subject_details=who,
+    )
+    return locked or InvalidCredentials()
 
 
 def customer_sign_in(
@@ -451,6 +473,8 @@ def _customer_sign_in_attempt(
     if refused is not None:
         return refused
     assert customer is not None
+    # The password is right: whatever follows, guessing it is over.
+    _throttle_clear(attempt.subject)
     if not customer.is_active:
         failed("customer_inactive")
         return InvalidCredentials()
@@ -498,27 +522,80 @@ def _customer_sign_in_attempt(
 # --- staff ------------------------------------------------------------------------------------------
 
 
-def staff_sign_in(*, username: str, password: str, origin: Origin) -> IssuedToken:
-    """Sign a call-centre agent in. The token is not bound to a device (agents use bank desktops).
+class StaffTotpNotEnrolled(NotPermitted):
+    default_code = "totp_not_enrolled"
+    default_detail = "This staff account has no authenticator yet. Ask an administrator to enrol one."
 
-    Raises LoginLocked, InvalidCredentials or NotAnAgent once the attempt's counters and log entries are
-    committed.
-    """
+
+class NotAnAdministrator(NotPermitted):
+    default_code = "not_an_administrator"
+    default_detail = "This staff account may not use the admin site."
+
+
+# One answer for a wrong login, password or authenticator code: none of them tells which was wrong.
+_STAFF_INVALID = "The username, the password or the authenticator code is wrong."
+
+
+def _staff_refusal(outcome: DomainError) -> DomainError:
+    return InvalidCredentials(_STAFF_INVALID) if type(outcome) is InvalidCredentials else outcome
+
+
+def _staff_attempt(*, username: str, password: str, totp: str, origin: Origin, permission: str, scope: str) -> Any:
+    """The staff sign-in shared by the agent API (a token) and the admin site (a session); the user or the
+    refusal to raise."""
     # A call centre signs in from few addresses: its typos must not lock customers out, nor theirs it.
     budget = _address_budget("staff:" + address_key(origin.ip_address))
     try:
         with transaction.atomic():
-            outcome = _staff_sign_in_attempt(username=username, password=password, origin=origin, budget=budget)
+            outcome = _staff_sign_in_attempt(
+                username=username, password=password, totp=totp, origin=origin, permission=permission, budget=budget
+            )
+            if not isinstance(outcome, DomainError):
+                token_id = None
+                if scope == "staff":
+                    outcome = auth_token_issue(staff_user=outcome, ip_address=origin.ip_address)
+                    token_id = outcome.token.pk
+                user = outcome.token.staff_user if token_id is not None else outcome
+                get_user_model()._default_manager.filter(pk=user.pk).update(last_login=timezone.now())
+                details: dict[str, Any] = {"scope": scope, "staff_user": user.pk}
+                if token_id is not None:
+                    details["token_id"] = token_id
+                security_log_record(
+                    event_type=EventType.LOGIN_SUCCEEDED, actor=Actor.agent(user), origin=origin, details=details
+                )
     finally:
         budget.give_back()
     if isinstance(outcome, DomainError):
-        raise outcome
+        raise _staff_refusal(outcome)
     return outcome
 
 
+def staff_sign_in(*, username: str, password: str, totp: str, origin: Origin) -> IssuedToken:
+    """Sign a call-centre agent in with password and authenticator code. The token is not bound to a device
+    (agents use bank desktops) and lapses after STAFF_TOKEN_IDLE_TIMEOUT without use.
+
+    Raises LoginLocked, InvalidCredentials, NotAnAgent or StaffTotpNotEnrolled once the attempt's counters
+    and log entries are committed.
+    """
+    issued: IssuedToken = _staff_attempt(
+        username=username, password=password, totp=totp, origin=origin, permission=AGENT_ACCESS, scope="staff"
+    )
+    return issued
+
+
+def staff_admin_sign_in(*, username: str, password: str, totp: str, origin: Origin) -> Any:
+    """The same throttled password + authenticator check for the admin site; returns the user for a session.
+
+    Only the administrator role passes (admin_site); an agent, supervisor or superuser without it does not.
+    """
+    return _staff_attempt(
+        username=username, password=password, totp=totp, origin=origin, permission=ADMIN_SITE, scope="admin_site"
+    )
+
+
 def _staff_sign_in_attempt(
-    *, username: str, password: str, origin: Origin, budget: _AddressBudget
-) -> IssuedToken | DomainError:
+    *, username: str, password: str, totp: str, origin: Origin, permission: str, budget: _AddressBudget
+) -> Any:
     now = timezone.now()
     user_model = get_user_model()
     user: Any = user_model._default_manager.filter(**{user_model.USERNAME_FIELD: username}).first()
@@ -559,19 +636,31 @@ def _staff_sign_in_attempt(
     if not user.is_active:
         failed("staff_inactive")
         return InvalidCredentials()
-    if not user.has_perm(AGENT_ACCESS):
-        failed("no_agent_access")
-        return NotAnAgent()
-
-    user_model._default_manager.filter(pk=user.pk).update(last_login=now)
-    issued = auth_token_issue(staff_user=user, ip_address=origin.ip_address)
-    security_log_record(
-        event_type=EventType.LOGIN_SUCCEEDED,
-        actor=Actor.agent(user),
-        origin=origin,
-        details={"scope": "staff", "staff_user": user.pk, "token_id": issued.token.pk},
-    )
-    return issued
+    if not staff_has(user, permission):
+        failed("no_agent_access" if permission == AGENT_ACCESS else "no_admin_site")
+        return NotAnAgent() if permission == AGENT_ACCESS else NotAnAdministrator()
+    authenticator = StaffAuthenticator.objects.select_for_update().filter(user=user).first()
+    if authenticator is None:
+        failed("totp_not_enrolled")
+        return StaffTotpNotEnrolled()
+    # The TOTP arithmetic and replay guard of the customers' OTP core; the guesses are counted by this
+    # sign-in's throttle, whose row is locked FOR UPDATE across the check, so parallel guesses queue.
+    step = totp_match_step(secret=authenticator.secret, code=totp.strip(), at=now)
+    if step is None or (authenticator.last_accepted_step is not None and step <= authenticator.last_accepted_step):
+        return _attempt_failed(
+            attempt=attempt,
+            reason="wrong_totp" if step is None else "replayed_totp",
+            failed=failed,
+            customer=None,
+            origin=origin,
+            who=who,
+        )
+    authenticator.last_accepted_step = step
+    authenticator.last_used_at = now
+    authenticator.save(update_fields=["last_accepted_step", "last_used_at"])
+    # Both factors passed: the run of failures ends.
+    _throttle_clear(attempt.subject)
+    return user
 
 
 # --- sign-out and devices ---------------------------------------------------------------------------

@@ -45,6 +45,11 @@ def auth_token_issue(
     return IssuedToken(raw=raw, token=token)
 
 
+def token_idle_timeout(token: AuthToken) -> timedelta:
+    """How long `token` may go unused: staff sessions (they can freeze money) lapse sooner than customers'."""
+    return settings.TOKEN_IDLE_TIMEOUT if token.customer_id is not None else settings.STAFF_TOKEN_IDLE_TIMEOUT
+
+
 def auth_token_resolve(*, raw: str, device_id: str | None) -> AuthToken:
     """The live token for `raw`, or TokenInvalid saying why not. Customer tokens need their device."""
     try:
@@ -56,7 +61,7 @@ def auth_token_resolve(*, raw: str, device_id: str | None) -> AuthToken:
         raise TokenInvalid("revoked")
     if now >= token.expires_at:
         raise TokenInvalid("expired")
-    if now - token.last_used_at >= settings.TOKEN_IDLE_TIMEOUT:
+    if now - token.last_used_at >= token_idle_timeout(token):
         raise TokenInvalid("idle_timeout")
     if token.customer_id is not None:
         assert token.device is not None and token.customer is not None

@@ -326,6 +326,14 @@ LOGIN_LOCKOUT = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
 # behind the load balancer. 0 trusts no header; a count higher than the real one lets clients forge it.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
+# --- Staff (95588 agents, supervisors, auditors, administrators) ---------------------------------------
+# A staff token or admin-site session unused this long is over: a desk left alone must not freeze money.
+STAFF_TOKEN_IDLE_TIMEOUT = timedelta(minutes=env.int("STAFF_IDLE_TIMEOUT_MINUTES", default=10))
+# Sessions exist only for the staff admin site; each request renews the idle window.
+SESSION_COOKIE_AGE = int(STAFF_TOKEN_IDLE_TIMEOUT.total_seconds())
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
 # --- One-time passwords ---------------------------------------------------------------------------
 OTP_ISSUER = env.str("OTP_ISSUER", default="Security Center")
 OTP_MAX_FAILURES = 5

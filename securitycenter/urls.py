@@ -1,5 +1,6 @@
 from django.urls import include, path
 
+from accounts.staff.admin_site import staff_admin_site
 from locks.urls import hot_path_urlpatterns
 from securitycenter import docs, edge
 from securitycenter.health import healthz
@@ -18,4 +19,5 @@ urlpatterns = [
     path("api/redoc/", docs.redoc_view, name="redoc"),
     path("api/v1/", include("accounts.urls")),
     path("api/v1/", include("locks.urls")),
+    path("staff-admin/", staff_admin_site.urls),
 ]

@@ -60,7 +60,8 @@ class OtpDeviceFactory(factory.django.DjangoModelFactory[OtpDevice]):
 
 
 class StaffUserFactory(factory.django.DjangoModelFactory):
-    """A bank staff user. `StaffUserFactory(groups=["agent"])` puts it in the named groups."""
+    """A bank staff user with an authenticator. `StaffUserFactory(groups=["agent"])` puts it in the named
+    groups; `staff_totp(user)` gives a current code."""
 
     class Meta:
         model = "auth.User"
@@ -76,6 +77,23 @@ class StaffUserFactory(factory.django.DjangoModelFactory):
             from django.contrib.auth.models import Group
 
             self.groups.set([Group.objects.get(name=name) for name in extracted])
+
+    @factory.post_generation
+    def authenticator(self, create, extracted, **kwargs):
+        if create and extracted is not False:
+            from accounts.models import StaffAuthenticator
+
+            StaffAuthenticator.objects.create(user=self, secret=STAFF_TOTP_SECRET)
+
+
+STAFF_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def staff_totp(user=None, *, step_offset=0):
+    """The code of the factory's staff authenticator for the current step (or `step_offset` steps away)."""
+    import time
+
+    return pyotp.TOTP(STAFF_TOTP_SECRET).at(time.time() + 30 * step_offset)
 
 
 class ServiceClientFactory(factory.django.DjangoModelFactory):

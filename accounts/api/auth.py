@@ -16,6 +16,7 @@ from accounts.api.caller import request_customer
 from accounts.models import AuthToken, Customer, Device
 from accounts.permissions import IsAgent, IsCustomer
 from accounts.signin import customer_sign_in, device_list, device_revoke, staff_sign_in, token_sign_out
+from accounts.tokens import token_idle_timeout
 from securitycenter.client_address import client_address
 from securitycenter.openapi import ProblemSerializer
 from securitycenter.problems import PROBLEM_CONTENT_TYPE
@@ -101,6 +102,9 @@ class CustomerTokenSerializer(TokenSerializer):
 class StaffLoginSerializer(serializers.Serializer[Any]):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=256, trim_whitespace=False, style={"input_type": "password"})
+    totp = serializers.RegexField(
+        r"^[0-9]{6}$", help_text="The 6-digit code of the staff member's authenticator (enrolled by an administrator)"
+    )
 
 
 class DeviceSerializer(serializers.Serializer[Any]):
@@ -126,7 +130,7 @@ def _token_body(*, raw: str, token: AuthToken) -> dict[str, Any]:
         "token": raw,
         "token_type": "Bearer",
         "expires_at": token.expires_at,
-        "idle_timeout_seconds": int(settings.TOKEN_IDLE_TIMEOUT.total_seconds()),
+        "idle_timeout_seconds": int(token_idle_timeout(token).total_seconds()),
     }
 
 
@@ -247,15 +251,19 @@ class AgentLoginView(APIView):
 
     @extend_schema(
         summary="Sign a call-centre agent in",
-        description="For staff users with the agent_access permission. The token is not bound to a device.",
+        description=(
+            "Password and authenticator code, for staff users whose role carries agent_access (agent, "
+            "supervisor, auditor). The token is not bound to a device and lapses after STAFF_IDLE_TIMEOUT_MINUTES "
+            "without use."
+        ),
         request=StaffLoginSerializer,
         responses={
             200: TokenSerializer,
             **_problems(
                 {
                     400: _BAD_INPUT,
-                    401: "`invalid_credentials`: the username or the password is wrong (the same answer for both).",
-                    403: "`not_an_agent`: this staff account may not use the agent API.",
+                    401: "`invalid_credentials`: the username, password or code is wrong (one answer for all).",
+                    403: "`not_an_agent`: this staff account may not use the agent API; `totp_not_enrolled`.",
                     429: _LOCKED,
                 }
             ),
@@ -268,6 +276,7 @@ class AgentLoginView(APIView):
         issued = staff_sign_in(
             username=serializer.validated_data["username"],
             password=serializer.validated_data["password"],
+            totp=serializer.validated_data["totp"],
             origin=Origin.from_request(request),
         )
         return Response(TokenSerializer(_token_body(raw=issued.raw, token=issued.token)).data)

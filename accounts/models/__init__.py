@@ -3,6 +3,7 @@ from accounts.models.customers import BankAccount, Customer, Device, StaffRole
 from accounts.models.notifications import Notification, SentMessage
 from accounts.models.otp import OtpDevice, OtpThrottle, SmsCode
 from accounts.models.service_clients import ApiKey, ServiceClient
+from accounts.models.staff import StaffAuthenticator
 
 __all__ = [
     "ApiKey",
@@ -17,5 +18,6 @@ __all__ = [
     "SentMessage",
     "ServiceClient",
     "SmsCode",
+    "StaffAuthenticator",
     "StaffRole",
 ]

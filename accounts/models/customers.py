@@ -86,7 +86,7 @@ class Device(models.Model):
 
 
 class StaffRole(models.Model):
-    """Holder of the staff permissions; agents and supervisors get them through groups."""
+    """Holder of the staff permissions; each role (accounts/roles.py) gets them through its group."""
 
     class Meta:
         managed = False
@@ -95,7 +95,13 @@ class StaffRole(models.Model):
             ("agent_access", "Use the 95588 agent API"),
             ("view_customer", "Look a customer up"),
             ("freeze_features", "Freeze a customer's features"),
-            ("unfreeze_features", "Lift a freeze placed by the bank"),
+            ("unfreeze_features", "Ask for a freeze placed by the bank to be lifted"),
+            ("approve_unfreeze", "Approve another staff member's request to lift a freeze (four eyes)"),
             ("stop_hold", "Stop a held payment after a call-back"),
-            ("manage_risk_list", "Edit the payee risk list"),
+            ("manage_risk_list", "Approve payee risk-list entries"),
+            ("propose_risk_entry", "Propose a payee risk-list entry"),
+            ("view_queue", "See the call-back queue"),
+            ("work_callbacks", "Claim call-back cases and record their outcome"),
+            ("supervise_callbacks", "Work call-back cases escalated to a supervisor"),
+            ("admin_site", "Use the staff admin site"),
         ]

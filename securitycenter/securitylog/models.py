@@ -51,6 +51,26 @@ class EventType(models.TextChoices):
     EMERGENCY_APPLIED = "emergency.applied"
     NOT_ME_REPORTED = "not_me.reported"
     PROFILE_CHANGED = "profile.changed"
+    # 95588 staff (i10)
+    STAFF_CREATED = "staff.created"
+    STAFF_ROLES_CHANGED = "staff.roles_changed"
+    STAFF_TOTP_ENROLLED = "staff.totp_enrolled"
+    STAFF_DEACTIVATED = "staff.deactivated"
+    SERVICE_SESSION_OPENED = "agent.session_opened"
+    SERVICE_SESSION_CLOSED = "agent.session_closed"
+    AGENT_VIEWED = "agent.viewed"
+    FREEZE_LIFT_REQUESTED = "freeze.lift_requested"
+    FREEZE_LIFT_APPROVED = "freeze.lift_approved"
+    FREEZE_LIFT_REJECTED = "freeze.lift_rejected"
+    RISK_ENTRY_PROPOSED = "risk_list.proposed"
+    RISK_ENTRY_APPROVED = "risk_list.approved"
+    RISK_ENTRY_REJECTED = "risk_list.rejected"
+    CALL_STARTED = "call.started"
+    CALL_ENDED = "call.ended"
+    FAKE_CALL_REPORTED = "call.fake_reported"
+    CASE_CLAIMED = "case.claimed"
+    CASE_OUTCOME_RECORDED = "case.outcome_recorded"
+    CASE_ESCALATED = "case.escalated"
 
 
 class ActorType(models.TextChoices):

@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import AuthToken, Device, LoginThrottle
 from securitycenter.securitylog.models import EventType, SecurityEvent
-from tests.factories import DEFAULT_PASSWORD, CustomerFactory, DeviceFactory, StaffUserFactory
+from tests.factories import DEFAULT_PASSWORD, CustomerFactory, DeviceFactory, StaffUserFactory, staff_totp
 
 pytestmark = pytest.mark.django_db
 
@@ -257,7 +257,9 @@ def test_customer_endpoints_need_a_customer(customer):
     ]:
         assert getattr(APIClient(), method)(url).status_code == 401
     agent = StaffUserFactory(groups=["agent"])
-    token = APIClient().post(AGENT_LOGIN, {"username": agent.username, "password": DEFAULT_PASSWORD}, format="json")
+    token = APIClient().post(
+        AGENT_LOGIN, {"username": agent.username, "password": DEFAULT_PASSWORD, "totp": staff_totp()}, format="json"
+    )
     assert staff_client(token.json()["token"]).get("/api/v1/auth/me").status_code == 403
 
 
@@ -266,7 +268,9 @@ def test_customer_endpoints_need_a_customer(customer):
 
 def test_agent_login_and_logout():
     agent = StaffUserFactory(groups=["agent"])
-    response = APIClient().post(AGENT_LOGIN, {"username": agent.username, "password": DEFAULT_PASSWORD}, format="json")
+    response = APIClient().post(
+        AGENT_LOGIN, {"username": agent.username, "password": DEFAULT_PASSWORD, "totp": staff_totp()}, format="json"
+    )
     assert response.status_code == 200
     body = response.json()
     assert body["token_type"] == "Bearer"
@@ -282,7 +286,8 @@ def test_agent_login_refusals(settings):
     clerk = StaffUserFactory()
 
     def post(username, password=DEFAULT_PASSWORD):
-        return APIClient().post(AGENT_LOGIN, {"username": username, "password": password}, format="json")
+        body = {"username": username, "password": password, "totp": staff_totp()}
+        return APIClient().post(AGENT_LOGIN, body, format="json")
 
     wrong = post(agent.username, "wrong")
     unknown = post("nobody")

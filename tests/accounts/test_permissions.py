@@ -14,14 +14,15 @@ from rest_framework.views import APIView
 
 from accounts.models import ServiceClient
 from accounts.permissions import DenyAll, IsAgent, IsCustomer, IsServiceClient, agent_with, service_with
-from accounts.roles import AGENT_PERMISSIONS, staff_groups_after_migrate, staff_groups_ensure
+from accounts.roles import ROLE_PERMISSIONS, ROLES, staff_groups_after_migrate, staff_groups_ensure, staff_has
 from accounts.service_clients import api_key_create
 from accounts.tokens import auth_token_issue
 from tests.factories import DeviceFactory, ServiceClientFactory, StaffUserFactory
 
 pytestmark = pytest.mark.django_db
 
-ALL_STAFF_PERMISSIONS = {
+# The StaffRole permissions of migration 0002, before i10 added the rest.
+FIRST_STAFF_PERMISSIONS = {
     "agent_access",
     "view_customer",
     "freeze_features",
@@ -29,6 +30,11 @@ ALL_STAFF_PERMISSIONS = {
     "stop_hold",
     "manage_risk_list",
 }
+
+
+def role_permissions_are_current():
+    for role in ROLES:
+        assert group_permissions(role) == set(ROLE_PERMISSIONS[role]), role
 
 
 def throwaway_view(*permission_classes):
@@ -68,6 +74,8 @@ CALLERS = {
     "supervisor": lambda: staff_headers("supervisor"),
     "staff_without_agent_access": lambda: staff_headers(),
     "superuser": lambda: staff_headers(is_superuser=True),
+    "auditor": lambda: staff_headers("auditor"),
+    "administrator": lambda: staff_headers("administrator"),
     "service_authorize": lambda: service_headers(ServiceClient.Scope.AUTHORIZE),
     "service_read": lambda: service_headers(ServiceClient.Scope.READ_AUTHORIZATIONS),
 }
@@ -95,7 +103,10 @@ EXPECTED: dict[str, tuple[list[Any], dict[str, int]]] = {
             "agent": 200,
             "supervisor": 200,
             "staff_without_agent_access": 403,
-            "superuser": 200,
+            # createsuperuser grants every Django permission; the agent API looks at roles only.
+            "superuser": 403,
+            "auditor": 200,
+            "administrator": 403,
             "service_authorize": 403,
             "service_read": 403,
         },
@@ -108,12 +119,23 @@ EXPECTED: dict[str, tuple[list[Any], dict[str, int]]] = {
             "agent": 200,
             "supervisor": 200,
             "staff_without_agent_access": 403,
+            "superuser": 403,
+            "auditor": 403,
+            "administrator": 403,
             "service_authorize": 403,
         },
     ),
     "agent_with(manage_risk_list)": (
         [agent_with("accounts.manage_risk_list")],
-        {"nobody": 401, "customer": 403, "agent": 403, "supervisor": 200, "service_authorize": 403},
+        {
+            "nobody": 401,
+            "customer": 403,
+            "agent": 403,
+            "supervisor": 200,
+            "superuser": 403,
+            "auditor": 403,
+            "service_authorize": 403,
+        },
     ),
     "IsServiceClient": (
         [IsServiceClient],
@@ -170,12 +192,11 @@ def group_permissions(name):
 
 
 def test_migrations_created_the_staff_groups():
-    assert group_permissions("agent") == set(AGENT_PERMISSIONS)
-    assert group_permissions("supervisor") == ALL_STAFF_PERMISSIONS
+    role_permissions_are_current()
 
 
 def forget_staff_groups():
-    Group.objects.filter(name__in=["agent", "supervisor"]).delete()
+    Group.objects.filter(name__in=ROLES).delete()
     Permission.objects.filter(content_type__app_label="accounts", content_type__model="staffrole").delete()
 
 
@@ -183,16 +204,15 @@ def test_ensure_recreates_groups_and_permissions_and_is_idempotent():
     forget_staff_groups()
     staff_groups_ensure()
     staff_groups_ensure()
-    assert group_permissions("agent") == set(AGENT_PERMISSIONS)
-    assert group_permissions("supervisor") == ALL_STAFF_PERMISSIONS
-    assert Group.objects.filter(name__in=["agent", "supervisor"]).count() == 2
+    role_permissions_are_current()
+    assert Group.objects.filter(name__in=ROLES).count() == 4
 
 
 def test_ensure_keeps_permissions_added_by_hand():
     extra = Permission.objects.get(codename="manage_risk_list")
     Group.objects.get(name="agent").permissions.add(extra)
     staff_groups_ensure()
-    assert group_permissions("agent") == {*AGENT_PERMISSIONS, "manage_risk_list"}
+    assert group_permissions("agent") == {*ROLE_PERMISSIONS["agent"], "manage_risk_list"}
 
 
 def test_migration_works_before_the_permissions_exist():
@@ -200,14 +220,15 @@ def test_migration_works_before_the_permissions_exist():
     forget_staff_groups()
     state = MigrationExecutor(connection).loader.project_state(("accounts", "0002_staff_groups"))
     staff_groups_ensure(apps=state.apps)
-    assert group_permissions("agent") == set(AGENT_PERMISSIONS)
-    assert group_permissions("supervisor") == ALL_STAFF_PERMISSIONS
+    # Only the permissions the model had then; post_migrate adds the later ones.
+    assert group_permissions("agent") == set(ROLE_PERMISSIONS["agent"]) & FIRST_STAFF_PERMISSIONS
+    assert group_permissions("supervisor") == FIRST_STAFF_PERMISSIONS
 
 
 def test_post_migrate_receiver():
     forget_staff_groups()
     staff_groups_after_migrate(apps=global_apps, using="default")
-    assert group_permissions("supervisor") == ALL_STAFF_PERMISSIONS
+    role_permissions_are_current()
     # Before the auth or accounts models are migrated there is nothing to do, and no error.
     forget_staff_groups()
     staff_groups_after_migrate(apps=ProjectState().apps, using="default")
@@ -216,5 +237,12 @@ def test_post_migrate_receiver():
 
 def test_agent_group_member_passes_is_agent():
     agent = StaffUserFactory(groups=["agent"])
-    assert agent.has_perm("accounts.agent_access")
-    assert not agent.has_perm("accounts.manage_risk_list")
+    assert staff_has(agent, "accounts.agent_access")
+    assert not staff_has(agent, "accounts.manage_risk_list")
+
+
+def test_a_superuser_holds_no_staff_permission_by_being_one():
+    root = StaffUserFactory(is_superuser=True)
+    assert root.has_perm("accounts.freeze_features")  # Django's view of a superuser
+    assert not staff_has(root, "accounts.freeze_features")
+    assert not staff_has(root, "accounts.agent_access")

@@ -1,9 +1,10 @@
+import pyotp
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from accounts.authentication import api_key_resolve
-from accounts.management.commands.seed_demo import CUSTOMER_PASSWORD, DEMO_API_KEY, STAFF_PASSWORD
+from accounts.management.commands.seed_demo import CUSTOMER_PASSWORD, DEMO_API_KEY, STAFF_PASSWORD, STAFF_TOTP_SECRET
 from accounts.models import BankAccount, Customer, ServiceClient
 from accounts.signin import customer_sign_in, staff_sign_in
 from securitycenter.securitylog.record import Origin
@@ -31,5 +32,7 @@ def test_demo_data_is_idempotent_and_usable(capsys, settings):
         origin=Origin(),
     )
     assert signed_in.customer.customer_number == "C000000001"
-    assert staff_sign_in(username="agent", password=STAFF_PASSWORD, origin=Origin()).raw
+    totp = pyotp.TOTP(STAFF_TOTP_SECRET).now()
+    assert staff_sign_in(username="agent", password=STAFF_PASSWORD, totp=totp, origin=Origin()).raw
+    assert "otpauth://" in out
     assert api_key_resolve(DEMO_API_KEY) is not None

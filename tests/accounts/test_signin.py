@@ -27,7 +27,7 @@ from securitycenter.errors import DomainError
 from securitycenter.problems import problem_status
 from securitycenter.securitylog.models import EventType, SecurityEvent
 from securitycenter.securitylog.record import Actor, Origin
-from tests.factories import DEFAULT_PASSWORD, CustomerFactory, DeviceFactory, StaffUserFactory
+from tests.factories import DEFAULT_PASSWORD, CustomerFactory, DeviceFactory, StaffUserFactory, staff_totp
 from tests.support.race import run_at_once
 
 ARGON2 = "django.contrib.auth.hashers.Argon2PasswordHasher"
@@ -315,9 +315,9 @@ def test_staff_failures_are_counted_apart_from_customers(settings):
     for n in range(3):
         refusal(f"C9999{n}", origin=call_centre)
     agent = StaffUserFactory(groups=["agent"])
-    assert staff_sign_in(username=agent.username, password=DEFAULT_PASSWORD, origin=call_centre).token.staff_user == (
-        agent
-    )
+    assert staff_sign_in(
+        username=agent.username, password=DEFAULT_PASSWORD, totp=staff_totp(), origin=call_centre
+    ).token.staff_user == (agent)
 
 
 def test_ipv6_addresses_are_counted_per_64():
@@ -434,7 +434,7 @@ def test_sign_in_upgrades_an_old_hash_to_the_current_hasher(settings):
 @pytest.mark.django_db
 def test_staff_sign_in():
     agent = StaffUserFactory(groups=["agent"])
-    issued = staff_sign_in(username=agent.username, password=DEFAULT_PASSWORD, origin=HERE)
+    issued = staff_sign_in(username=agent.username, password=DEFAULT_PASSWORD, totp=staff_totp(), origin=HERE)
     assert issued.token.staff_user == agent
     assert issued.token.device is None
     [succeeded] = events(EventType.LOGIN_SUCCEEDED)
@@ -449,7 +449,7 @@ def test_staff_sign_in_refusals(settings):
 
     def staff_refusal(username, password=DEFAULT_PASSWORD):
         with pytest.raises(DomainError) as excinfo:
-            staff_sign_in(username=username, password=password, origin=HERE)
+            staff_sign_in(username=username, password=password, totp=staff_totp(), origin=HERE)
         return excinfo.value
 
     assert isinstance(staff_refusal(agent.username, "wrong"), InvalidCredentials)

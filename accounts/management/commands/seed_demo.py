@@ -11,7 +11,8 @@ from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from accounts.models import ApiKey, BankAccount, Customer, ServiceClient
+from accounts.models import ApiKey, BankAccount, Customer, ServiceClient, StaffAuthenticator
+from accounts.otp import totp_provisioning_uri
 from accounts.roles import staff_groups_ensure
 from securitycenter import crypto
 from securitycenter.account_numbers import account_number_index
@@ -54,7 +55,9 @@ CUSTOMERS: list[dict[str, Any]] = [
     },
 ]
 
-STAFF = [("agent", "agent"), ("supervisor", "supervisor")]
+STAFF = [("agent", "agent"), ("supervisor", "supervisor"), ("auditor", "auditor"), ("admin", "administrator")]
+# One public authenticator secret for every demo staff user: add it to an authenticator app to sign in.
+STAFF_TOTP_SECRET = "DEMOSTAFFTOTPSECRETDEMOSTAFF2345"  # noqa: S105 - demo only, refused with DEBUG off
 
 
 class Command(BaseCommand):
@@ -104,6 +107,9 @@ class Command(BaseCommand):
         user.set_password(STAFF_PASSWORD)
         user.save()
         user.groups.set([Group.objects.get(name=group)])
+        StaffAuthenticator.objects.update_or_create(
+            user=user, defaults={"secret": STAFF_TOTP_SECRET, "last_accepted_step": None}
+        )
 
     def _service_client(self) -> None:
         client, _ = ServiceClient.objects.update_or_create(
@@ -122,6 +128,8 @@ class Command(BaseCommand):
         w(f"  customers (POST /api/v1/auth/login, password {CUSTOMER_PASSWORD!r}, any device id):")
         for spec in CUSTOMERS:
             w(f"    {spec['customer_number']}  {spec['phone']}  {spec['name']}")
-        w(f"  staff (POST /api/v1/agent/auth/login, password {STAFF_PASSWORD!r}): agent, supervisor")
+        w(f"  staff (POST /api/v1/agent/auth/login, password {STAFF_PASSWORD!r}): agent, supervisor, auditor;")
+        w("    admin (the administrator) signs in at /staff-admin/. Every one's authenticator:")
+        w(f"    {totp_provisioning_uri(secret=STAFF_TOTP_SECRET, name='demo-staff', issuer='95588 staff')}")
         w(f"  payment core (header 'Authorization: ApiKey <key>'): {DEMO_API_KEY}")
         w("")

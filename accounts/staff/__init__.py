@@ -1,0 +1,1 @@
+"""Bank staff: creating them, their roles, their authenticators, and the staff admin site."""
