@@ -17,6 +17,8 @@ from django.apps import apps as global_apps
 from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Q
 
+from securitycenter.errors import NotPermitted
+
 AGENT_GROUP = "agent"
 SUPERVISOR_GROUP = "supervisor"
 AUDITOR_GROUP = "auditor"
@@ -113,3 +115,15 @@ def staff_roles(user: Any) -> list[str]:
     """The role groups `user` is in, in the order of ROLES."""
     names = set(user.groups.filter(name__in=ROLES).values_list("name", flat=True))
     return [role for role in ROLES if role in names]
+
+
+def staff_require(user: Any, permission: str) -> None:
+    """NotPermitted unless staff `user` holds `permission`: services check it too, whoever calls them."""
+    if not staff_has(user, permission):
+        codename = permission.removeprefix("accounts.")
+        raise NotPermitted(f"Your role does not include {codename}.", code="missing_role")
+
+
+def staff_number(user: Any) -> str:
+    """The work number a 95588 agent gives the customer on the phone (and the app shows)."""
+    return f"{user.pk:04d}"

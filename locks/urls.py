@@ -1,5 +1,7 @@
 from django.urls import path
 
+from locks.agents import api as agents
+from locks.agents import customer_api as bank_acts
 from locks.authorizations import views as authorizations
 from locks.cases import api as cases
 from locks.emergency import api as emergency
@@ -56,4 +58,61 @@ urlpatterns = [
     path("security-log/<int:entry_id>/not-me", securitylog.NotMeEntryView.as_view(), name="security-log-not-me"),
     path("payments/<str:transaction_id>/not-me", securitylog.NotMePaymentView.as_view(), name="payment-not-me"),
     path("locks/pending/<int:pending_id>/cancel", rules.PendingLooseningCancelView.as_view(), name="pending-cancel"),
+    # 95588 staff working with a caller (i10)
+    path("agent/lookups", agents.LookupView.as_view(), name="agent-lookups"),
+    path("agent/service-sessions", agents.ServiceSessionsView.as_view(), name="agent-sessions"),
+    path(
+        "agent/service-sessions/<int:session_id>/close",
+        agents.ServiceSessionCloseView.as_view(),
+        name="agent-session-close",
+    ),
+    path(
+        "agent/service-sessions/<int:session_id>/customer",
+        agents.CustomerViewView.as_view(),
+        name="agent-session-customer",
+    ),
+    path(
+        "agent/service-sessions/<int:session_id>/freezes",
+        agents.RemoteFreezesView.as_view(),
+        name="agent-session-freezes",
+    ),
+    path(
+        "agent/service-sessions/<int:session_id>/emergency",
+        agents.AgentEmergencyView.as_view(),
+        name="agent-session-emergency",
+    ),
+    path(
+        "agent/service-sessions/<int:session_id>/freezes/<int:freeze_id>/lift-requests",
+        agents.LiftRequestCreateView.as_view(),
+        name="agent-lift-request-create",
+    ),
+    path("agent/service-sessions/<int:session_id>/calls", agents.SessionCallView.as_view(), name="agent-session-call"),
+    path("agent/calls/<int:call_id>/end", agents.CallEndView.as_view(), name="agent-call-end"),
+    path("agent/lift-requests", agents.LiftRequestListView.as_view(), name="agent-lift-requests"),
+    path(
+        "agent/lift-requests/<int:request_id>/approve",
+        agents.LiftRequestApproveView.as_view(),
+        name="agent-lift-request-approve",
+    ),
+    path(
+        "agent/lift-requests/<int:request_id>/reject",
+        agents.LiftRequestRejectView.as_view(),
+        name="agent-lift-request-reject",
+    ),
+    path("agent/risk-proposals", agents.RiskProposalsView.as_view(), name="agent-risk-proposals"),
+    path(
+        "agent/risk-proposals/<int:proposal_id>/approve",
+        agents.RiskProposalApproveView.as_view(),
+        name="agent-risk-proposal-approve",
+    ),
+    path(
+        "agent/risk-proposals/<int:proposal_id>/reject",
+        agents.RiskProposalRejectView.as_view(),
+        name="agent-risk-proposal-reject",
+    ),
+    # the customer's side of it
+    path("bank-freezes", bank_acts.CustomerFreezeListView.as_view(), name="bank-freezes"),
+    path("bank-freezes/<int:freeze_id>/lift", bank_acts.CustomerFreezeLiftView.as_view(), name="bank-freeze-lift"),
+    path("call-status", bank_acts.CallStatusView.as_view(), name="call-status"),
+    path("call-status/fake-call-reports", bank_acts.FakeCallReportView.as_view(), name="fake-call-reports"),
 ]

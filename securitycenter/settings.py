@@ -333,6 +333,10 @@ STAFF_TOKEN_IDLE_TIMEOUT = timedelta(minutes=env.int("STAFF_IDLE_TIMEOUT_MINUTES
 SESSION_COOKIE_AGE = int(STAFF_TOKEN_IDLE_TIMEOUT.total_seconds())
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# How long a service session (an agent's permission to see one verified caller) lasts.
+SERVICE_SESSION_LIFETIME = timedelta(minutes=env.int("SERVICE_SESSION_MINUTES", default=30))
+# A call the app shows as "95588 is calling you" stops showing after this, even if the agent forgets to end it.
+CALL_STATUS_MAX = timedelta(minutes=env.int("CALL_STATUS_MAX_MINUTES", default=30))
 
 # --- One-time passwords ---------------------------------------------------------------------------
 OTP_ISSUER = env.str("OTP_ISSUER", default="Security Center")
@@ -453,10 +457,15 @@ CELERY_BEAT_SCHEDULE["security-log-checkpoint"] = {
     "task": "securitycenter.securitylog.tasks.security_log_checkpoint",
     "schedule": SECURITY_LOG_CHECKPOINT_SECONDS,
 }
+CELERY_BEAT_SCHEDULE["remote-freezes-expire"] = {
+    "task": "locks.agents.tasks.remote_freezes_expire",
+    "schedule": crontab(minute="*"),
+}
 CELERY_IMPORTS = [
     "securitycenter.securitylog.tasks",
     "accounts.notifications.delivery",
     "accounts.notifications.tasks",
+    "locks.agents.tasks",
     "locks.authorizations.tasks",
     "locks.holds.tasks",
     "locks.holds.webhooks",

@@ -123,6 +123,43 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
             "The freeze on {account} was lifted: {scope}. If you didn't ask for this, call 95588 now.",
         ),
     },
+    # 95588 staff acting for the customer (i10): the message names the agent, so a customer who never
+    # called can tell at once that somebody else did.
+    "agent_freeze_placed": {
+        "zh-Hans": (
+            "95588客服已为您冻结功能",
+            "95588客服（工号{agent}）应您的来电冻结了{accounts}的以下功能：{scope}（原因：{reason}）。{until}"
+            "解除冻结需在手机银行中输入验证码，或由客服主管复核。如您没有致电95588，请立即致电95588。",
+        ),
+        "en": (
+            "95588 froze features for you",
+            "95588 agent {agent} froze these features of {accounts} on your call: {scope} (reason: {reason}). "
+            "{until}Lifting it takes a one-time password in the app, or a supervisor's review. If you did not "
+            "call 95588, call 95588 now.",
+        ),
+    },
+    "agent_freeze_lifted": {
+        "zh-Hans": (
+            "冻结已解除",
+            "95588客服此前为{accounts}设置的冻结已解除：{scope}（{how}）。如非本人申请，请立即致电95588。",
+        ),
+        "en": (
+            "Freeze lifted",
+            "The freeze 95588 placed on {accounts} was lifted: {scope} ({how}). If you didn't ask for this, "
+            "call 95588 now.",
+        ),
+    },
+    "fake_call_reported": {
+        "zh-Hans": (
+            "已收到您的举报",
+            "我们已收到您关于冒充95588来电的举报（编号{case_id}），客服将尽快与您联系。" + _ANTI_FRAUD_ZH,
+        ),
+        "en": (
+            "Thank you for your report",
+            "We have your report of a call pretending to be 95588 (case {case_id}); an agent will contact you. "
+            + _ANTI_FRAUD_EN,
+        ),
+    },
     # Authorization decisions.
     "authorization_declined": {
         "zh-Hans": ("交易被拒绝", "账户{account}一笔{amount}的交易未通过：{reasons}。{how_to_change}"),

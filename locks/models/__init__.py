@@ -1,20 +1,26 @@
 """The locks app's models, one module per concept: the floor every room of locks stands on (it imports none of them)."""
 
+from locks.models.agents import BankCall, FreezeLiftRequest, RemoteFreeze, ServiceSession
 from locks.models.authorizations import Authorization
 from locks.models.cases import Case
 from locks.models.holds import Hold, WebhookAttempt, WebhookDelivery
 from locks.models.lock_settings import LockSettings, PendingLoosening, TravelWindow
 from locks.models.notme import NotMeReport
-from locks.models.risklist import PayeeRiskEntry
+from locks.models.risklist import PayeeRiskEntry, RiskEntryProposal
 
 __all__ = [
     "Authorization",
+    "BankCall",
     "Case",
+    "FreezeLiftRequest",
     "Hold",
     "LockSettings",
     "NotMeReport",
     "PayeeRiskEntry",
     "PendingLoosening",
+    "RemoteFreeze",
+    "RiskEntryProposal",
+    "ServiceSession",
     "TravelWindow",
     "WebhookAttempt",
     "WebhookDelivery",

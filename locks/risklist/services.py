@@ -62,7 +62,7 @@ def risk_list_publish(client: redis.Redis) -> int:
     return len(entries)
 
 
-def _publish_quietly() -> None:
+def risk_list_publish_quietly() -> None:
     try:
         risk_list_publish(redis_client())
     except redis.RedisError:
@@ -98,7 +98,7 @@ def risk_list_load(*, rows: Iterable[dict[str, str]], default_source: str, actor
             actor=actor,
             details={"created": created, "updated": updated, "source": default_source},
         )
-        transaction.on_commit(_publish_quietly)
+        transaction.on_commit(risk_list_publish_quietly)
     return LoadResult(created, updated)
 
 

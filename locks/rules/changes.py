@@ -9,8 +9,8 @@ A change to several accounts ("apply to all my accounts") is all or nothing.
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -81,6 +81,10 @@ class Proposal:
     event_type: EventType = EventType.LOCK_CHANGED
     # Presets such as elderly protection must never raise a limit the customer already set lower.
     limits_tighten_only: bool = False
+    # Added to each account's security-log entry (e.g. the remote freeze and its reason code).
+    log_details: dict[str, Any] = field(default_factory=dict)
+    # False when the caller sends a notification of its own (one that names the 95588 agent, say).
+    announce: bool = True
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -89,6 +93,8 @@ class Proposal:
             "travel_cancel": list(self.travel_cancel),
             "event_type": str(self.event_type),
             "limits_tighten_only": self.limits_tighten_only,
+            "log_details": self.log_details,
+            "announce": self.announce,
         }
 
     def sections(self) -> set[str]:
@@ -106,6 +112,8 @@ class Proposal:
             travel_cancel=tuple(data.get("travel_cancel", ())),
             event_type=EventType(data.get("event_type", EventType.LOCK_CHANGED)),
             limits_tighten_only=bool(data.get("limits_tighten_only", False)),
+            log_details=dict(data.get("log_details", {})),
+            announce=bool(data.get("announce", True)),
         )
 
 
@@ -118,6 +126,24 @@ class AccountChange:
     travel: list[TravelWindowRow]
     new_travel: list[TravelWindowRow]
     loosened: list[str]
+
+
+@dataclass(frozen=True)
+class LooseningApproval:
+    """What stands in for the customer's one-time password when a loosening is not the customer's own act.
+
+    Only `locks.agents.freezes` passes one, to lift a freeze the bank placed: `four_eyes` (an agent asked, a
+    different supervisor approved), `expiry` (the freeze's own end), or `customer_otp` (the customer proved
+    a code, checked before the transaction as every code is). Four eyes and expiry apply at once; the
+    customer's own proof waits out the loosening delay as any customer loosening does.
+    """
+
+    kind: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def delayed(self) -> bool:
+        return self.kind == "customer_otp"
 
 
 @dataclass(frozen=True)
@@ -211,6 +237,7 @@ def lock_change(
     otp: str | None = None,
     expected_versions: dict[int, int] | None = None,
     actor: Actor | None = None,
+    approval: LooseningApproval | None = None,
 ) -> list[ChangeOutcome]:
     """Apply `proposal` to each of `accounts` (all or nothing), asking for an OTP only if it loosens.
 
@@ -228,7 +255,7 @@ def lock_change(
     plans = [_plan(account, rows[account.pk], proposal, now) for account in accounts]
 
     loosens = any(plan.loosened for plan in plans if not _is_noop(plan))
-    if loosens:
+    if loosens and approval is None:
         # Outside the transaction below: a wrong code must count against the customer even though this
         # request fails, and a right one is used up by this request alone.
         otp_step_up_verify(customer=customer, code=otp, origin=origin)
@@ -243,7 +270,11 @@ def lock_change(
             if current.version != plan.row.version:
                 current.account = plan.account
                 raise _conflict(current)
-        delay = settings.LOOSENING_DELAY
+        delay = settings.LOOSENING_DELAY if approval is None or approval.delayed else timedelta(0)
+        if approval is not None:
+            proposal = replace(
+                proposal, log_details={**proposal.log_details, "approval": {"kind": approval.kind, **approval.details}}
+            )
         outcomes = [
             ChangeOutcome(account=plan.account, version=plan.row.version, loosened=[], applied=True)
             if _is_noop(plan)
@@ -283,10 +314,17 @@ def _apply(
         actor=actor,
         customer=plan.account.customer,
         origin=origin,
-        details={"account_id": plan.account.pk, "version": row.version, "loosened": plan.loosened},
+        details={
+            **proposal.log_details,
+            "account_id": plan.account.pk,
+            "version": row.version,
+            "loosened": plan.loosened,
+        },
         old_value={**plan.old_document, "travel_windows": old_travel},
         new_value={**plan.new_document, "travel_windows": new_travel},
     )
+    if not proposal.announce:
+        return ChangeOutcome(account=plan.account, version=row.version, loosened=plan.loosened, applied=True)
     template = "loosening_applied" if plan.loosened else "lock_changed"
     notification_queue(
         customer=plan.account.customer,
