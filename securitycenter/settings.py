@@ -259,6 +259,8 @@ SPECTACULAR_SETTINGS = {
         "AccountStatusEnum": "accounts.models.BankAccount.Status",
         "AccountKindEnum": "accounts.models.BankAccount.Kind",
         "HoldStatusEnum": "locks.models.Hold.Status",
+        "RemoteFreezeScopeEnum": "locks.models.RemoteFreeze.Scope",
+        "RiskSeverityEnum": "locks.models.PayeeRiskEntry.Severity",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -334,6 +334,7 @@ class LiftRequestCreateView(APIView):
         responses={201: LiftRequestSerializer, **problem_responses(400, 401, 403, 404, 409)},
     )
     def post(self, request: Request, session_id: int, freeze_id: int) -> Response:
+        service_session_live(agent=request.user, session_id=session_id)  # another agent's session: a 404 first
         data = _valid(LiftRequestCreateSerializer, request)
         lift = freeze_lift_request(
             agent=request.user,

@@ -53,9 +53,7 @@ def customer_find(*, by: str, value: str) -> Customer | None:
         if not _ACCOUNT_NUMBER.match(number):
             raise field_error("account_number", "A card or account number is 12 to 19 digits.", "invalid_number")
         account = (
-            BankAccount.objects.select_related("customer")
-            .filter(number_index=account_number_index(number))
-            .first()
+            BankAccount.objects.select_related("customer").filter(number_index=account_number_index(number)).first()
         )
         return account.customer if account is not None else None
     raise field_error("by", f"Look up by one of {', '.join(LOOKUP_KINDS)}.", "invalid_choice")

@@ -31,7 +31,7 @@ from accounts.service_clients import api_key_create
 from accounts.tokens import auth_token_issue
 from locks.authorizations.views import key_cache_clear
 from locks.cases.services import case_open
-from locks.models import Case, Hold
+from locks.models import BankCall, Case, FreezeLiftRequest, Hold, RemoteFreeze, RiskEntryProposal, ServiceSession
 from securitycenter.securitylog.models import EventType
 from securitycenter.securitylog.record import Actor, security_log_record
 from tests.factories import (
@@ -72,6 +72,8 @@ CUSTOMER = _rule(403, none=401, customer=ALLOW, other_customer=ALLOW)
 CUSTOMER_OBJECT = _rule(403, none=401, customer=ALLOW, other_customer=404)
 AGENT = _rule(403, none=401, agent=ALLOW, supervisor=ALLOW)
 SUPERVISOR = _rule(403, none=401, supervisor=ALLOW)
+# Inside another agent's service session, or on another agent's call: the caller is a 404 like any stranger.
+OTHER_AGENTS_OBJECT = _rule(403, none=401, agent=404, supervisor=404)
 # The payment core with the scope the endpoint needs (the "service" caller holds every scope).
 SERVICE = _rule(403, none=401, service=ALLOW)
 
@@ -126,6 +128,30 @@ RULES: dict[tuple[str, str], dict[str, int | str]] = {
     ("POST", "api/v1/agent/auth/logout"): AGENT,
     ("GET", "api/v1/agent/customers/<str:customer_number>/holds"): AGENT,
     ("POST", "api/v1/agent/holds/<int:hold_id>/stop"): AGENT,
+    ("POST", "api/v1/agent/lookups"): AGENT,
+    ("POST", "api/v1/agent/service-sessions"): AGENT,
+    ("POST", "api/v1/agent/service-sessions/<int:session_id>/close"): OTHER_AGENTS_OBJECT,
+    ("GET", "api/v1/agent/service-sessions/<int:session_id>/customer"): OTHER_AGENTS_OBJECT,
+    ("POST", "api/v1/agent/service-sessions/<int:session_id>/freezes"): OTHER_AGENTS_OBJECT,
+    ("POST", "api/v1/agent/service-sessions/<int:session_id>/emergency"): OTHER_AGENTS_OBJECT,
+    (
+        "POST",
+        "api/v1/agent/service-sessions/<int:session_id>/freezes/<int:freeze_id>/lift-requests",
+    ): OTHER_AGENTS_OBJECT,
+    ("POST", "api/v1/agent/service-sessions/<int:session_id>/calls"): OTHER_AGENTS_OBJECT,
+    ("POST", "api/v1/agent/calls/<int:call_id>/end"): OTHER_AGENTS_OBJECT,
+    ("GET", "api/v1/agent/lift-requests"): SUPERVISOR,
+    ("POST", "api/v1/agent/lift-requests/<int:request_id>/approve"): SUPERVISOR,
+    ("POST", "api/v1/agent/lift-requests/<int:request_id>/reject"): SUPERVISOR,
+    ("GET", "api/v1/agent/risk-proposals"): SUPERVISOR,
+    ("POST", "api/v1/agent/risk-proposals"): AGENT,
+    ("POST", "api/v1/agent/risk-proposals/<int:proposal_id>/approve"): SUPERVISOR,
+    ("POST", "api/v1/agent/risk-proposals/<int:proposal_id>/reject"): SUPERVISOR,
+    # customers: what 95588 did for them, and "is the bank really calling me?"
+    ("GET", "api/v1/bank-freezes"): CUSTOMER,
+    ("POST", "api/v1/bank-freezes/<int:freeze_id>/lift"): CUSTOMER_OBJECT,
+    ("GET", "api/v1/call-status"): CUSTOMER,
+    ("POST", "api/v1/call-status/fake-call-reports"): CUSTOMER,
     # the payment core
     ("POST", "api/v1/authorizations"): SERVICE,
     ("POST", "api/v1/authorizations/batch"): SERVICE,
@@ -160,6 +186,12 @@ class World:
     case: Case
     entry: Any
     headers: dict[str, dict[str, str]]
+    # A third agent's work on the customer: the matrix's agent and supervisor are other staff.
+    session: Any = None
+    freeze: Any = None
+    lift_request: Any = None
+    call: Any = None
+    proposal: Any = None
 
 
 def _customer_headers() -> tuple[Any, Any, dict[str, str]]:
@@ -193,7 +225,52 @@ def world_build() -> World:
         reasons=["large_transfer_hold"],
         release_at=timezone.now() + timedelta(hours=12),
     )
+    owner = StaffUserFactory(groups=["agent"])
+    now = timezone.now()
+    session = ServiceSession.objects.create(
+        agent=owner,
+        customer=customer,
+        verification_method="sms_code",
+        call_reference="CALL-1",
+        reason="matrix",
+        opened_at=now,
+        expires_at=now + timedelta(minutes=30),
+    )
+    freeze = RemoteFreeze.objects.create(
+        customer=customer,
+        session=session,
+        placed_by=owner,
+        scope="card_not_present",
+        account_ids=[account.pk],
+        applied={str(account.pk): {"freeze": ["card_not_present"], "channels_off": []}},
+        reason_code="lost_phone",
+        placed_at=now,
+    )
+    lift_request = FreezeLiftRequest.objects.create(
+        freeze=freeze, session=session, requested_by=owner, reason="matrix", requested_at=now
+    )
+    call = BankCall.objects.create(
+        customer=customer,
+        agent=owner,
+        session=session,
+        spoken_code="1234",
+        started_at=now,
+        ends_at=now + timedelta(minutes=5),
+    )
+    proposal = RiskEntryProposal.objects.create(
+        counterparty="x" * 64,
+        masked_account="****1234",
+        severity="high",
+        source="95588",
+        proposed_by=owner,
+        proposed_at=now,
+    )
     return World(
+        session=session,
+        freeze=freeze,
+        lift_request=lift_request,
+        call=call,
+        proposal=proposal,
         customer=customer,
         account=account,
         device=device,
@@ -235,6 +312,11 @@ PATH_VALUES: dict[str, Callable[[World], Any]] = {
     "lesson_id": lambda w: "fake_tax_refund",
     "customer_number": lambda w: w.customer.customer_number,
     "transaction_id": lambda w: w.authorization.transaction_id,
+    "session_id": lambda w: w.session.pk,
+    "freeze_id": lambda w: w.freeze.pk,
+    "request_id": lambda w: w.lift_request.pk,
+    "call_id": lambda w: w.call.pk,
+    "proposal_id": lambda w: w.proposal.pk,
 }
 
 
