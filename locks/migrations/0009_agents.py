@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0004_staff'),
+        ('accounts', '0005_staff'),
         ('locks', '0008_cases'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0003_serviceclient_webhook_secret'),
+        ('accounts', '0004_loginthrottle_in_flight'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
