@@ -38,8 +38,6 @@ from securitycenter.openapi import problem_responses
 from securitycenter.securitylog.record import Actor, Origin
 from securitycenter.serializers import StrictSerializer, invalid_field
 
-TAGS = ["agent"]
-
 
 def _origin(request: Request) -> Origin:
     return Origin.from_request(request)
@@ -69,7 +67,6 @@ class LookupView(APIView):
     permission_classes = [agent_with("accounts.view_customer")]
 
     @extend_schema(
-        tags=TAGS,
         summary="Find a caller's customer record (by customer number, phone, or card/account number)",
         description="A card or account number is matched through its blind index. The look-up is logged; "
         "the details need a service session.",
@@ -118,7 +115,6 @@ class ServiceSessionsView(APIView):
     permission_classes = [agent_with("accounts.view_customer")]
 
     @extend_schema(
-        tags=TAGS,
         summary="Open a service session on a verified caller (bounded lifetime; every read in it is logged)",
         request=SessionOpenSerializer,
         responses={201: ServiceSessionSerializer, **problem_responses(400, 401, 403, 404)},
@@ -134,7 +130,6 @@ class ServiceSessionCloseView(APIView):
     permission_classes = [agent_with("accounts.view_customer")]
 
     @extend_schema(
-        tags=TAGS,
         summary="Close a service session (the end of the call)",
         request=None,
         responses={200: ServiceSessionSerializer, **problem_responses(401, 403, 404)},
@@ -224,7 +219,6 @@ class CustomerViewView(APIView):
     permission_classes = [agent_with("accounts.view_customer")]
 
     @extend_schema(
-        tags=TAGS,
         summary="The caller's accounts and cards (masked), locks and freezes, holds, declines, log and cases",
         description="Only inside the agent's own open service session; the read is security-logged.",
         responses={200: CustomerViewSerializer, **problem_responses(401, 403, 404)},
@@ -257,7 +251,6 @@ class RemoteFreezesView(APIView):
     permission_classes = [agent_with("accounts.freeze_features")]
 
     @extend_schema(
-        tags=TAGS,
         summary="Freeze features for the caller at once (all outgoing, card-not-present, or chosen channels)",
         description="Through the customer's own change path with the agent as actor: effective on the next "
         "authorization. The customer is notified with the agent's work number. Lifting it takes the "
@@ -287,7 +280,6 @@ class AgentEmergencyView(APIView):
     permission_classes = [agent_with("accounts.freeze_features")]
 
     @extend_schema(
-        tags=TAGS,
         operation_id="agent_emergency_apply",
         summary="Apply an emergency scenario for the caller (ends every session of theirs)",
         request=EmergencyRequestSerializer,
@@ -328,7 +320,6 @@ class LiftRequestCreateView(APIView):
     permission_classes = [agent_with("accounts.unfreeze_features")]
 
     @extend_schema(
-        tags=TAGS,
         summary="Ask for a remote freeze to be lifted (a different supervisor decides; nothing loosens yet)",
         request=LiftRequestCreateSerializer,
         responses={201: LiftRequestSerializer, **problem_responses(400, 401, 403, 404, 409)},
@@ -350,7 +341,6 @@ class LiftRequestListView(APIView):
     permission_classes = [agent_with("accounts.approve_unfreeze")]
 
     @extend_schema(
-        tags=TAGS,
         operation_id="agent_lift_requests_list",
         summary="Requests to lift a freeze, waiting for a supervisor",
         responses={200: LiftRequestSerializer(many=True), **problem_responses(401, 403)},
@@ -379,7 +369,6 @@ class LiftRequestApproveView(LiftRequestDecisionView):
     approve = True
 
     @extend_schema(
-        tags=TAGS,
         summary="Approve another's request: the freeze is lifted at once (four eyes; never your own)",
         request=DecisionSerializer,
         responses={200: LiftRequestSerializer, **problem_responses(400, 401, 403, 404, 409)},
@@ -392,7 +381,6 @@ class LiftRequestRejectView(LiftRequestDecisionView):
     approve = False
 
     @extend_schema(
-        tags=TAGS,
         summary="Reject another's request: the freeze stays",
         request=DecisionSerializer,
         responses={200: LiftRequestSerializer, **problem_responses(400, 401, 403, 404, 409)},
@@ -439,7 +427,6 @@ class RiskProposalsView(APIView):
         return [agent_with(needed)()]
 
     @extend_schema(
-        tags=TAGS,
         operation_id="agent_risk_proposals_list",
         summary="Risk-list proposals waiting for a supervisor",
         responses={200: RiskProposalSerializer(many=True), **problem_responses(401, 403)},
@@ -448,7 +435,6 @@ class RiskProposalsView(APIView):
         return Response(RiskProposalSerializer(risk_entry_proposals(status="pending")[:200], many=True).data)
 
     @extend_schema(
-        tags=TAGS,
         summary="Propose a payee for the risk list (a supervisor other than you approves)",
         request=RiskProposalCreateSerializer,
         responses={201: RiskProposalSerializer, **problem_responses(400, 401, 403, 409)},
@@ -486,7 +472,6 @@ class RiskProposalApproveView(RiskProposalDecisionView):
     approve = True
 
     @extend_schema(
-        tags=TAGS,
         summary="Approve another's proposal: the payee is on the list, and in the hot path within seconds",
         request=DecisionSerializer,
         responses={200: RiskProposalSerializer, **problem_responses(400, 401, 403, 404, 409)},
@@ -499,7 +484,6 @@ class RiskProposalRejectView(RiskProposalDecisionView):
     approve = False
 
     @extend_schema(
-        tags=TAGS,
         summary="Reject another's proposal",
         request=DecisionSerializer,
         responses={200: RiskProposalSerializer, **problem_responses(400, 401, 403, 404, 409)},
@@ -528,7 +512,6 @@ class SessionCallView(APIView):
     permission_classes = [agent_with("accounts.work_callbacks")]
 
     @extend_schema(
-        tags=TAGS,
         summary="Start calling the session's customer: their app shows your work number and the code to say",
         request=None,
         responses={201: BankCallSerializer, **problem_responses(401, 403, 404)},
@@ -542,7 +525,6 @@ class CallEndView(APIView):
     permission_classes = [agent_with("accounts.agent_access")]
 
     @extend_schema(
-        tags=TAGS,
         summary="End a call: the customer's app says again that the bank is not calling",
         request=None,
         responses={200: BankCallSerializer, **problem_responses(401, 403, 404)},
