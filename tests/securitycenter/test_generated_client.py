@@ -20,7 +20,7 @@ from accounts.models import ServiceClient
 from accounts.service_clients import api_key_create
 from locks.authorizations import context as authorizations_context
 from locks.authorizations.views import key_cache_clear
-from tests.factories import DEFAULT_PASSWORD, BankAccountFactory, CustomerFactory, StaffUserFactory
+from tests.factories import DEFAULT_PASSWORD, BankAccountFactory, CustomerFactory, StaffUserFactory, staff_totp
 
 PACKAGE = "sc_generated_client"
 GENERATOR = Path(sys.executable).with_name("openapi-python-client")
@@ -203,7 +203,7 @@ def test_agent_journey(api, live_server, world):
 
     login = _module(api, "api.agent_auth.agent_auth_login_create").sync(
         client=api.Client(base_url=live_server.url),
-        body=models.StaffLoginRequest(username="agent-journey", password=DEFAULT_PASSWORD),
+        body=models.StaffLoginRequest(username="agent-journey", password=DEFAULT_PASSWORD, totp=staff_totp()),
     )
     assert isinstance(login, models.Token), login
     agent = api.AuthenticatedClient(base_url=live_server.url, token=login.token)
