@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0004_loginthrottle_in_flight'),
+        ('accounts', '0005_webhook_secret_rotation'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

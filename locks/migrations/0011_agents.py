@@ -8,8 +8,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0005_staff'),
-        ('locks', '0008_cases'),
+        ('accounts', '0006_staff'),
+        ('locks', '0010_authorization_unique_per_client'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
