@@ -181,3 +181,16 @@ def test_the_grants_are_idempotent_and_refuse_a_role_with_power_over_the_log(ser
         owner = cursor.fetchone()[0]
     with pytest.raises(CommandError, match="must not be"):
         call_command("service_role_grants", role=owner, stdout=io.StringIO())
+
+
+def test_migrate_reapplies_the_grants_when_the_service_role_is_configured(service_role, settings):
+    with connection.cursor() as cursor:
+        cursor.execute(f'GRANT UPDATE, DELETE, TRUNCATE ON {LOG} TO "{service_role}"')  # drifted by hand
+    settings.DATABASE_SERVICE_ROLE = service_role
+    call_command("migrate", verbosity=0)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT privilege_type FROM information_schema.role_table_grants WHERE grantee = %s AND table_name = %s",
+            [service_role, LOG],
+        )
+        assert sorted(row[0] for row in cursor.fetchall()) == ["INSERT", "SELECT"]
