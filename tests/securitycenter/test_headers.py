@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
-from tests.factories import DEFAULT_PASSWORD, CustomerFactory, StaffUserFactory
+from tests.factories import DEFAULT_PASSWORD, CustomerFactory, StaffUserFactory, staff_totp
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +28,7 @@ def test_a_customer_token_is_never_cached():
 
 def test_a_staff_token_is_never_cached():
     agent = StaffUserFactory(groups=["agent"])
-    body = {"username": agent.username, "password": DEFAULT_PASSWORD}
+    body = {"username": agent.username, "password": DEFAULT_PASSWORD, "totp": staff_totp(agent)}
     response = APIClient().post("/api/v1/agent/auth/login", body, format="json")
     assert response.status_code == 200
     assert response["Cache-Control"] == "no-store"
