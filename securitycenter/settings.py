@@ -430,6 +430,21 @@ AUTHORIZATION_BATCH_MAX = 500
 # API keys are cached in each process for this long: a revoked key stops working within it.
 API_KEY_CACHE_SECONDS = env.int("API_KEY_CACHE_SECONDS", default=5)
 
+# Device signals the app may send with a payment (`device_signals`; see locks/decision/signals.py). A
+# payment without them is decided as before. Amounts are minor units; a floor of None switches its rule off.
+DEVICE_SIGNAL_RULES = {
+    # Screen sharing / a remote-control app during a transfer or card-not-present payment: decline, "hang up".
+    "screen_sharing_declines": env.bool("SIGNALS_SCREEN_SHARING_DECLINES", default=True),
+    "remote_control_declines": env.bool("SIGNALS_REMOTE_CONTROL_DECLINES", default=True),
+    # The app's integrity check failed: decline such payments too (off: the signal is only recorded).
+    "integrity_failed_declines": env.bool("SIGNALS_INTEGRITY_FAILED_DECLINES", default=False),
+    # A transfer to a new payee during a call from a number not in the contacts: hold and call back.
+    "unknown_caller_hold_floor": env.int("SIGNALS_UNKNOWN_CALLER_HOLD_FLOOR", default=0),
+    # A transfer to a new payee from a device first seen less than this many hours ago: hold above a floor.
+    "new_device_hours": env.int("SIGNALS_NEW_DEVICE_HOURS", default=24),
+    "new_device_hold_floor": env.int("SIGNALS_NEW_DEVICE_HOLD_FLOOR", default=100_000),
+}
+
 # --- Cooling-off holds ----------------------------------------------------------------------------------
 COOLING_OFF_PERIOD = timedelta(seconds=env.int("COOLING_OFF_PERIOD_SECONDS", default=12 * 3600))
 HOLD_REMINDER_BEFORE = timedelta(hours=1)

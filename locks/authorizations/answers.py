@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import msgspec
 
 from locks.decision.engine import Outcome
-from locks.decision.reasons import Reason, reason_message
+from locks.decision.reasons import LESSONS, Reason, reason_message
 
 
 class LocalizedText(msgspec.Struct, frozen=True, rename={"zh_hans": "zh-Hans"}):
@@ -16,11 +16,13 @@ class LocalizedText(msgspec.Struct, frozen=True, rename={"zh_hans": "zh-Hans"}):
     en: str
 
 
-class ReasonMessage(msgspec.Struct, frozen=True):
-    """One reason for the outcome, with what to tell the customer."""
+class ReasonMessage(msgspec.Struct, frozen=True, omit_defaults=True):
+    """One reason for the outcome, with what to tell the customer and, for a scam pattern, the id of the
+    lesson (in the security center's lesson catalogue) that explains it."""
 
     code: Reason
     message: LocalizedText
+    lesson: str | None = None
 
 
 class HoldRef(msgspec.Struct, frozen=True):
@@ -56,8 +58,9 @@ def reason_messages(codes: tuple[str, ...]) -> tuple[ReasonMessage, ...]:
     """The rendered reasons of a decision; cached, since a few combinations make up nearly every answer."""
     messages = []
     for code in codes:
-        text = reason_message(Reason(code))
-        messages.append(ReasonMessage(Reason(code), LocalizedText(text["zh-Hans"], text["en"])))
+        reason = Reason(code)
+        text = reason_message(reason)
+        messages.append(ReasonMessage(reason, LocalizedText(text["zh-Hans"], text["en"]), LESSONS.get(reason)))
     return tuple(messages)
 
 

@@ -81,7 +81,7 @@ def _batch_fast(client: redis.Redis, script: Script, contexts: list[tuple[int, C
             if policy is None:
                 continue  # decided on its own: fetches and caches the policy
             period = local_period(policy.time_zone, now)
-            reserve = not prejudged_decline(policy, ctx.txn)
+            reserve = not prejudged_decline(policy, ctx)
             script(keys=script_keys(ctx), args=script_args(ctx, policy, period, reserve), client=pipe)
             planned.append((i, ctx, policy, period))
         answers = pipe.execute() if planned else []

@@ -8,9 +8,12 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Final
 
+from django.conf import settings
+
 from accounts.models import BankAccount
 from locks.authorizations.request import AuthorizationRequest, request_hash
 from locks.decision.policy import CompiledPolicy, Transaction
+from locks.decision.signals import DEFAULT_SIGNAL_RULES, SignalRules
 from securitycenter.account_numbers import account_number_index, payee_index
 from securitycenter.errors import Unprocessable
 
@@ -60,6 +63,19 @@ def account_resolve(request: AuthorizationRequest) -> tuple[int, str]:
     return row[0], row[1]
 
 
+_rules_cache: list[Any] = [None, DEFAULT_SIGNAL_RULES]
+
+
+def signal_rules() -> SignalRules:
+    """settings.DEVICE_SIGNAL_RULES as the engine reads them, built again only when the setting changes."""
+    configured = settings.DEVICE_SIGNAL_RULES
+    if _rules_cache[0] is not configured:
+        _rules_cache[1] = SignalRules(**configured)
+        _rules_cache[0] = configured
+    rules: SignalRules = _rules_cache[1]
+    return rules
+
+
 @dataclass
 class Context:
     """A payment being decided: the request, who sent it, its account, and what the engine reads of it."""
@@ -70,6 +86,7 @@ class Context:
     hash: str
     counterparty: str  # keyed hash of the payee's account, or ""
     txn: Transaction
+    rules: SignalRules  # the device-signal rules (the defaults, never read, when the request has no signals)
 
 
 def context_build(request: AuthorizationRequest, client_id: int) -> Context:
@@ -87,5 +104,7 @@ def context_build(request: AuthorizationRequest, client_id: int) -> Context:
         mcc=request.mcc,
         counterparty=counterparty or None,
         transfer=request.transfer,
+        signals=request.device_signals,
     )
-    return Context(request, client_id, account_id, request_hash(request), counterparty, txn)
+    rules = DEFAULT_SIGNAL_RULES if request.device_signals is None else signal_rules()
+    return Context(request, client_id, account_id, request_hash(request), counterparty, txn, rules)

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from accounts.notifications.queue import notification_queue
 from accounts.notifications.templates import amount_display
-from locks.decision.reasons import Reason, reason_message
+from locks.decision.reasons import CUSTOMER_LOCK_REASONS, Reason, reason_message
 from locks.models import Authorization
 from securitycenter.securitylog.models import EventType
 from securitycenter.securitylog.record import Actor, security_log_record
@@ -44,6 +44,7 @@ def authorization_decline_log(*, authorization_id: int) -> bool:
                 "country": row.country,
                 "reasons": row.reasons,
                 "degraded": row.degraded,
+                "device_signals": row.device_signals,
             },
         )
         notification_queue(
@@ -53,7 +54,8 @@ def authorization_decline_log(*, authorization_id: int) -> bool:
                 "account": row.account.masked_number,
                 "amount": amount_display(row.amount, row.currency),
                 "reasons": " ".join(reason_message(Reason(r))[language] for r in row.reasons),
-                "how_to_change": HOW_TO_CHANGE[language],
+                # Only a lock of the customer's own can be changed; "hang up" needs no settings page.
+                "how_to_change": HOW_TO_CHANGE[language] if set(row.reasons) & CUSTOMER_LOCK_REASONS else "",
             },
         )
         row.logged_at = timezone.now()

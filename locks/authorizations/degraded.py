@@ -14,7 +14,7 @@ from django.db import transaction
 from locks.authorizations.answers import AuthorizationDecision
 from locks.authorizations.context import Context
 from locks.authorizations.finish import decision_finish
-from locks.authorizations.record import duplicate_answer, record, stored_request_hash
+from locks.authorizations.record import duplicate_answer, record, signals_json, stored_request_hash
 from locks.counters import degraded_accounts_note, local_period, usage_from_database
 from locks.decision.engine import COUNTED_OUTCOMES, DECLINE, Decision, decide
 from locks.decision.policy import CARD_NOT_PRESENT_CHANNELS, Transaction, Usage
@@ -62,7 +62,7 @@ def authorize_degraded(ctx: Context) -> AuthorizationDecision:
                 ).exists()
             )
             usage = Usage(spent["da"], spent["ma"], spent["dc"], spent["mc"], risk, known)  # type: ignore[arg-type]
-            decision = decide(policy, ctx.txn, usage)
+            decision = decide(policy, ctx.txn, usage, ctx.rules)
         counted = decision.outcome in COUNTED_OUTCOMES
         decision_id = record(
             ctx, decision, policy_version=policy.version, day=period.day, counted=counted, degraded=True
@@ -80,6 +80,7 @@ def authorize_degraded(ctx: Context) -> AuthorizationDecision:
                     "mode": settings.AUTHORIZATION_DEGRADED_MODE,
                     "decision": decision.outcome,
                     "reasons": [str(r) for r in decision.reasons],
+                    "device_signals": signals_json(ctx),
                 },
             )
     if decision_id is None:

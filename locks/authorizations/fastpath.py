@@ -32,7 +32,7 @@ from locks.authorizations.script import (
 )
 from locks.counters import degraded_accounts_forget, local_period, usage_rebuild
 from locks.decision.engine import COUNTED_OUTCOMES, DECLINE, Decision, decide, usage_limit_reasons
-from locks.decision.policy import CompiledPolicy, Transaction, Usage, policy_decode
+from locks.decision.policy import CompiledPolicy, Usage, policy_decode
 from locks.decision.reasons import Reason
 from locks.models import LockSettings
 from locks.risklist.services import risk_list_publish
@@ -73,9 +73,13 @@ def _authorize_fast(ctx: Context) -> AuthorizationDecision:
     return decision_finish(ctx, decision_id, decision, res.policy.version, degraded=False)
 
 
-def prejudged_decline(policy: CompiledPolicy, txn: Transaction) -> bool:
-    """A decline that no usage could change (frozen, channel off, region, time): don't reserve at all."""
-    return decide(policy, txn, Usage(payee_known=True)).outcome == DECLINE
+def prejudged_decline(policy: CompiledPolicy, ctx: Context) -> bool:
+    """A decline that no usage could change (frozen, channel off, region, time, screen sharing): don't
+    reserve at all."""
+    return decide(policy, ctx.txn, _NO_USAGE, ctx.rules).outcome == DECLINE
+
+
+_NO_USAGE = Usage(payee_known=True)
 
 
 def settle(client: Any, ctx: Context, res: Reservation) -> tuple[Decision, bool]:
@@ -85,7 +89,7 @@ def settle(client: Any, ctx: Context, res: Reservation) -> tuple[Decision, bool]
     refused to reserve but the engine would let the payment through, the payment is declined: money that
     was not reserved is never approved.
     """
-    decision = decide(res.policy, ctx.txn, res.usage)
+    decision = decide(res.policy, ctx.txn, res.usage, ctx.rules)
     counted = res.reserved and decision.outcome in COUNTED_OUTCOMES
     if res.reserved and not counted:
         reservation_release(client, ctx, res)
@@ -103,7 +107,7 @@ def _reserve(client: redis.Redis, script: Script, ctx: Context) -> Reservation |
     for _ in range(_SCRIPT_ATTEMPTS):
         policy = policies.get(ctx.account_id)
         period = local_period(policy.time_zone, time.time()) if policy is not None else None
-        reserve = policy is not None and not prejudged_decline(policy, ctx.txn)
+        reserve = policy is not None and not prejudged_decline(policy, ctx)
         answer = script(keys=script_keys(ctx), args=script_args(ctx, policy, period, reserve), client=client)
         kind = answer_kind(answer)
         if kind == "ok":

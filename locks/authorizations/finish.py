@@ -7,7 +7,7 @@ from locks.authorizations.answers import AuthorizationDecision, decision_answer
 from locks.authorizations.context import Context
 from locks.authorizations.tasks import authorization_decline_record
 from locks.decision.engine import DECLINE, HOLD, Decision
-from locks.decision.reasons import CUSTOMER_LOCK_REASONS
+from locks.decision.reasons import CUSTOMER_LOCK_REASONS, SIGNAL_DECLINE_REASONS
 from locks.holds.services import hold_place
 
 logger = logging.getLogger(__name__)
@@ -47,9 +47,13 @@ def decision_finish(
     )
 
 
+_ANNOUNCED = CUSTOMER_LOCK_REASONS | SIGNAL_DECLINE_REASONS
+
+
 def announced(decision: Decision) -> bool:
-    """A decline for a lock the customer set is logged and announced; one for a bank rule is not."""
-    return any(r in CUSTOMER_LOCK_REASONS for r in decision.reasons)
+    """A decline for a lock the customer set, or for what their phone reported (a scam in progress: hang up),
+    is logged and announced; one for a bank rule is not."""
+    return any(r in _ANNOUNCED for r in decision.reasons)
 
 
 def declines_announce(authorization_ids: list[int]) -> None:

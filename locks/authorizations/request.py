@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from locks.decision.patterns import whole
 from locks.decision.policy import Channel, CountryCode, CurrencyCode, MerchantCategory, SubdivisionCode
+from locks.decision.signals import DeviceSignals
 from securitycenter.errors import Conflict, InvalidInput
 
 MAX_CLOCK_SKEW: Final = timedelta(minutes=10)
@@ -42,6 +43,8 @@ class AuthorizationRequest(msgspec.Struct, forbid_unknown_fields=True, frozen=Tr
     mcc: MerchantCategory | None = None
     counterparty_account: AccountNumber | None = None
     transfer: bool = False
+    # What the bank's app saw on the phone (on a call, screen sharing…): optional, never required.
+    device_signals: DeviceSignals | None = None
 
 
 class BatchRequest(msgspec.Struct, forbid_unknown_fields=True):
@@ -78,7 +81,9 @@ def request_decode(body: bytes) -> AuthorizationRequest:
         field = _field_of(exc)
         unknown = "Object contains unknown field" in str(exc)
         if unknown:
-            field = str(exc).split("`")[1] if "`" in str(exc) else field
+            # "Object contains unknown field `x` - at `$.device_signals`": name it device_signals.x
+            name = str(exc).split("`")[1] if "`" in str(exc) else ""
+            field = f"{field}.{name}" if field and name else name or field
         raise InvalidInput(
             str(exc).split(" - at ")[0], code="unknown_field" if unknown else "invalid", field=field
         ) from None

@@ -27,6 +27,7 @@ from locks.decision.policy import (
     zone_info,
 )
 from locks.decision.reasons import Reason, reasons_render
+from locks.decision.signals import DEFAULT_SIGNAL_RULES, SignalRules
 
 Outcome = Literal["approve", "decline", "hold", "review"]
 APPROVE: Final = "approve"
@@ -51,6 +52,11 @@ class Decision(msgspec.Struct, frozen=True, gc=False):
 APPROVED: Final = Decision(APPROVE)
 
 # Bound names: attribute look-ups on the enum cost more than a global read on the hot path.
+_SCREEN_SHARING: Final = Reason.SCREEN_SHARING
+_REMOTE_CONTROL: Final = Reason.REMOTE_CONTROL
+_DEVICE_INTEGRITY_FAILED: Final = Reason.DEVICE_INTEGRITY_FAILED
+_UNKNOWN_CALLER_NEW_PAYEE: Final = Reason.UNKNOWN_CALLER_NEW_PAYEE
+_NEW_DEVICE_NEW_PAYEE: Final = Reason.NEW_DEVICE_NEW_PAYEE
 _ACCOUNT_FROZEN: Final = Reason.ACCOUNT_FROZEN
 _CARD_NOT_PRESENT_FROZEN: Final = Reason.CARD_NOT_PRESENT_FROZEN
 _PAYEE_HIGH_RISK: Final = Reason.PAYEE_HIGH_RISK
@@ -70,12 +76,23 @@ _COOLING_OFF: Final = Reason.COOLING_OFF
 _NEW_PAYEE_COOLING_OFF: Final = Reason.NEW_PAYEE_COOLING_OFF
 
 
-def decide(policy: CompiledPolicy, txn: Transaction, usage: Usage) -> Decision:
+def decide(
+    policy: CompiledPolicy, txn: Transaction, usage: Usage, rules: SignalRules = DEFAULT_SIGNAL_RULES
+) -> Decision:
+    """The decision on one payment; `rules` say what to do with the transaction's device signals, if any."""
     # Reasons accumulate in a tuple: an approval, the common case, allocates nothing at all.
     reasons: tuple[Reason, ...] = ()
     channel = txn.channel
     amount = txn.amount
+    signals = txn.signals  # None unless the app sent them: then nothing of the signal rules runs
 
+    if signals is not None and (txn.transfer or channel == ONLINE_TRANSFER or channel in CARD_NOT_PRESENT_CHANNELS):
+        if signals.screen_sharing and rules.screen_sharing_declines:
+            reasons += (_SCREEN_SHARING,)
+        if signals.remote_control and rules.remote_control_declines:
+            reasons += (_REMOTE_CONTROL,)
+        if signals.integrity_failed and rules.integrity_failed_declines:
+            reasons += (_DEVICE_INTEGRITY_FAILED,)
     if policy.freeze_all_outgoing:
         reasons += (_ACCOUNT_FROZEN,)
     if policy.freeze_card_not_present and channel in CARD_NOT_PRESENT_CHANNELS:
@@ -139,6 +156,15 @@ def decide(policy: CompiledPolicy, txn: Transaction, usage: Usage) -> Decision:
         # A risky transfer waits out the cooling-off period, during which the customer, the family or the
         # bank can stop it.
         reasons += (_PAYEE_MEDIUM_RISK,)
+    if signals is not None and not usage.payee_known:
+        floor = rules.unknown_caller_hold_floor
+        if floor is not None and amount >= floor and signals.on_call and signals.caller_in_contacts is not True:
+            # Told what to do by somebody on the phone whose number the customer does not even have.
+            reasons += (_UNKNOWN_CALLER_NEW_PAYEE,)
+        floor = rules.new_device_hold_floor
+        seen = signals.device_first_seen_hours
+        if floor is not None and amount >= floor and seen is not None and seen < rules.new_device_hours:
+            reasons += (_NEW_DEVICE_NEW_PAYEE,)
     threshold = policy.cooling_off_threshold
     if threshold is not None and amount >= threshold:
         reasons += (_COOLING_OFF,)

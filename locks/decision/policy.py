@@ -29,6 +29,7 @@ import msgspec
 from msgspec.structs import force_setattr
 
 from locks.decision.patterns import whole
+from locks.decision.signals import DeviceSignals
 
 Channel = Literal[
     "card_not_present",
@@ -279,6 +280,8 @@ class Transaction(msgspec.Struct, frozen=True, gc=False):
     counterparty: str | None = None
     # A transfer to a person; online_transfer always is one, and the payment core may flag others.
     transfer: bool = False
+    # What the customer's phone reported (locks.decision.signals); None when the app sent nothing.
+    signals: DeviceSignals | None = None
 
     @property
     def is_transfer(self) -> bool:

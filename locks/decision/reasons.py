@@ -13,6 +13,10 @@ from typing import Final
 class Reason(StrEnum):
     """Reason codes, in the order a decision lists them: the deciding, most fundamental reason first."""
 
+    # The phone says a scam is in progress (device signals): the first thing the customer must hear.
+    SCREEN_SHARING = "screen_sharing"
+    REMOTE_CONTROL = "remote_control"
+    DEVICE_INTEGRITY_FAILED = "device_integrity_failed"
     ACCOUNT_FROZEN = "account_frozen"
     CARD_NOT_PRESENT_FROZEN = "card_not_present_frozen"
     PAYEE_HIGH_RISK = "payee_high_risk"
@@ -28,6 +32,8 @@ class Reason(StrEnum):
     OVER_CHANNEL_DAILY_LIMIT = "over_channel_daily_limit"
     OVER_CHANNEL_MONTHLY_LIMIT = "over_channel_monthly_limit"
     PAYEE_MEDIUM_RISK = "payee_medium_risk"
+    UNKNOWN_CALLER_NEW_PAYEE = "unknown_caller_new_payee"
+    NEW_DEVICE_NEW_PAYEE = "new_device_new_payee"
     COOLING_OFF = "cooling_off"
     NEW_PAYEE_COOLING_OFF = "new_payee_cooling_off"
     SERVICE_DEGRADED = "service_degraded"
@@ -54,10 +60,30 @@ CUSTOMER_LOCK_REASONS: Final[frozenset[Reason]] = frozenset(
 
 # What each outcome may carry: a decision lists only reasons of its own outcome.
 HOLD_REASONS: Final[frozenset[Reason]] = frozenset(
-    {Reason.PAYEE_MEDIUM_RISK, Reason.COOLING_OFF, Reason.NEW_PAYEE_COOLING_OFF}
+    {
+        Reason.PAYEE_MEDIUM_RISK,
+        Reason.UNKNOWN_CALLER_NEW_PAYEE,
+        Reason.NEW_DEVICE_NEW_PAYEE,
+        Reason.COOLING_OFF,
+        Reason.NEW_PAYEE_COOLING_OFF,
+    }
 )
 REVIEW_REASONS: Final[frozenset[Reason]] = frozenset({Reason.PAYEE_MEDIUM_RISK})
 DECLINE_REASONS: Final[frozenset[Reason]] = frozenset(Reason) - HOLD_REASONS
+# Declines for what the phone reported: announced to the customer (hang up) though no lock of theirs caused them.
+SIGNAL_DECLINE_REASONS: Final[frozenset[Reason]] = frozenset(
+    {Reason.SCREEN_SHARING, Reason.REMOTE_CONTROL, Reason.DEVICE_INTEGRITY_FAILED}
+)
+# A hold for one of these also opens a call-back case: a person calls the customer before the money leaves.
+CALL_BACK_REASONS: Final[frozenset[Reason]] = frozenset({Reason.UNKNOWN_CALLER_NEW_PAYEE})
+# The lesson (by its stable id in the lesson catalogue) that explains the scam behind a reason.
+LESSONS: Final[dict[Reason, str]] = {
+    Reason.SCREEN_SHARING: "screen-sharing",
+    Reason.REMOTE_CONTROL: "remote-control",
+    Reason.DEVICE_INTEGRITY_FAILED: "remote-control",
+    Reason.UNKNOWN_CALLER_NEW_PAYEE: "unknown-caller",
+    Reason.NEW_DEVICE_NEW_PAYEE: "new-device",
+}
 REASON_ORDER: Final[dict[Reason, int]] = {reason: i for i, reason in enumerate(Reason)}
 
 _NO_URGENCY_ZH = "任何正规机构都不会要求您紧急转账。"
@@ -65,6 +91,23 @@ _NO_URGENCY_EN = "Nobody legitimate asks you to move money urgently."
 
 # code → (zh-Hans, en)
 MESSAGES: Final[dict[Reason, tuple[str, str]]] = {
+    Reason.SCREEN_SHARING: (
+        "检测到您的手机正在共享屏幕，本笔交易已拦截。如果有人正通过电话或视频指导您操作，这是诈骗："
+        "请立即挂断、停止共享屏幕，并致电95588或拨打110。",
+        "Your screen is being shared, so this payment was stopped. If someone on a call or a video meeting is "
+        "guiding you, it is a scam: hang up now, stop sharing your screen, and call 95588 or the police (110).",
+    ),
+    Reason.REMOTE_CONTROL: (
+        "检测到您的手机上正在运行远程控制软件，本笔交易已拦截。银行、公检法和客服从不会要求您安装远程控制软件："
+        "请立即挂断电话、卸载该软件，并致电95588。",
+        "A remote-control app is running on your phone, so this payment was stopped. The bank, the police and "
+        "customer service never ask you to install one: hang up, uninstall it and call 95588.",
+    ),
+    Reason.DEVICE_INTEGRITY_FAILED: (
+        "您使用的手机银行应用未通过安全检测，本笔交易已拦截。请从官方应用商店重新安装手机银行，或致电95588。",
+        "Your banking app failed its security check, so this payment was stopped. "
+        "Reinstall the app from the official app store, or call 95588.",
+    ),
     Reason.ACCOUNT_FROZEN: (
         "该账户的全部对外支付已冻结，本笔交易未执行。如需解除冻结，请前往“安全中心 > 应急处理”或致电95588。",
         "All outgoing payments from this account are frozen, so this payment was stopped. "
@@ -140,6 +183,21 @@ MESSAGES: Final[dict[Reason, tuple[str, str]]] = {
         "The receiving account has been reported for possible fraud, so the bank will check this payment "
         "before it goes through and may call you. " + _NO_URGENCY_EN,
     ),
+    Reason.UNKNOWN_CALLER_NEW_PAYEE: (
+        "您正在通话中向新收款人转账，来电号码不在您的通讯录中。本笔转账已暂缓，银行会致电您核实；"
+        "冷静期内您可以在“安全中心 > 冷静期交易”中取消。如果对方自称公检法、客服或催您转账，请立即挂断。",
+        "You are transferring to a new payee during a call from a number that is not in your contacts. The "
+        "transfer is held and the bank will call you to check it; until then you can cancel it in Security "
+        "Center > Held transfers. If the caller says they are the police or customer service, or presses you to "
+        "pay, hang up.",
+    ),
+    Reason.NEW_DEVICE_NEW_PAYEE: (
+        "这是在一部新设备上首次向该收款人转账，本笔转账需经过冷静期后才会转出，冷静期内您可以在"
+        "“安全中心 > 冷静期交易”中取消。" + _NO_URGENCY_ZH,
+        "This is a first transfer to this payee from a phone new to your account, so it waits for a cooling-off "
+        "period before the money leaves; until then you can cancel it in Security Center > Held transfers. "
+        + _NO_URGENCY_EN,
+    ),
     Reason.COOLING_OFF: (
         "大额转账需经过冷静期后才会转出，冷静期内您可以在“安全中心 > 冷静期交易”中取消。" + _NO_URGENCY_ZH,
         "Large transfers wait for a cooling-off period before the money leaves; until then you can cancel "
@@ -166,5 +224,12 @@ def reason_message(code: Reason) -> dict[str, str]:
 
 
 def reasons_render(reasons: Iterable[Reason]) -> list[dict[str, object]]:
-    """[{code, message: {zh-Hans, en}}] for an API answer or a notification, in the given order."""
-    return [{"code": code.value, "message": reason_message(code)} for code in reasons]
+    """[{code, message: {zh-Hans, en}}, and lesson when there is one] for an API answer or a notification,
+    in the given order."""
+    rendered: list[dict[str, object]] = []
+    for code in reasons:
+        item: dict[str, object] = {"code": code.value, "message": reason_message(code)}
+        if code in LESSONS:
+            item["lesson"] = LESSONS[code]
+        rendered.append(item)
+    return rendered

@@ -22,9 +22,11 @@ from django.utils import timezone
 from accounts.models import Customer
 from accounts.notifications.queue import notification_queue
 from accounts.notifications.templates import amount_display, time_display
+from locks.cases.services import case_open
 from locks.counters import counted_amount_give_back
+from locks.decision.reasons import CALL_BACK_REASONS
 from locks.holds.webhooks import webhook_queue
-from locks.models import Authorization, Hold
+from locks.models import Authorization, Case, Hold
 from securitycenter.errors import Conflict
 from securitycenter.securitylog.models import EventType
 from securitycenter.securitylog.record import Actor, Origin, security_log_record
@@ -67,8 +69,11 @@ def hold_place(*, authorization_id: int, release_at: datetime | None = None) -> 
                 "currency": hold.currency,
                 "reasons": hold.reasons,
                 "release_at": hold.release_at,
+                "device_signals": auth.device_signals,
             },
         )
+        if CALL_BACK_REASONS.intersection(hold.reasons):
+            _call_back_open(hold, auth)
         # Two channels: a fraudster coaching the victim may be holding the phone the push goes to.
         notification_queue(
             customer=customer,
@@ -80,6 +85,29 @@ def hold_place(*, authorization_id: int, release_at: datetime | None = None) -> 
             channels=["push", "sms"],
         )
     return hold
+
+
+def _call_back_open(hold: Hold, auth: Authorization) -> None:
+    """Flag a held transfer for a call-back (拦截-外呼-止付): a case in the 95588 queue, so that a person
+    talks to the customer before the money can leave."""
+    reasons = [r for r in hold.reasons if r in CALL_BACK_REASONS]
+    case_open(
+        kind=Case.Kind.HOLD_CALLBACK,
+        customer=auth.account.customer,
+        source=f"rule:{reasons[0]}",
+        actor=Actor.system("authorization"),
+        reason="Held transfer to call the customer back about: " + ", ".join(reasons),
+        priority=Case.Priority.HIGH,
+        account=auth.account,
+        authorization=auth,
+        hold=hold,
+        details={
+            "reasons": hold.reasons,
+            "device_signals": auth.device_signals,
+            "release_at": hold.release_at.isoformat(),
+        },
+        dedupe_key=f"hold:{hold.pk}",
+    )
 
 
 def _transition(

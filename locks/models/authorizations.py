@@ -35,6 +35,9 @@ class Authorization(models.Model):
     local_day = models.DateField(help_text="The customer's day whose counter this counts against")
     counted = models.BooleanField(help_text="Counts against the daily and monthly limits")
     degraded = models.BooleanField(default=False, help_text="Decided from the database while Redis was down")
+    device_signals = models.JSONField(
+        null=True, blank=True, help_text="What the app reported of the phone (on a call, screen sharing…), if anything"
+    )
     reversed_at = models.DateTimeField(null=True, blank=True)
     logged_at = models.DateTimeField(null=True, blank=True, help_text="Decline written to the security log")
     created_at = models.DateTimeField()

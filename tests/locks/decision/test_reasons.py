@@ -8,10 +8,12 @@ from datetime import datetime
 
 import msgspec
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from locks.decision.engine import decide, usage_limit_reasons
 from locks.decision.policy import CARD_NOT_PRESENT_CHANNELS, CompiledPolicy, Transaction, Usage, zone_info
 from locks.decision.reasons import DECLINE_REASONS, HOLD_REASONS, REASON_ORDER, REVIEW_REASONS, Reason
+from locks.decision.signals import DEFAULT_SIGNAL_RULES, DeviceSignals, SignalRules
 from tests.locks.decision.test_policy import policies, transactions, usages
 
 
@@ -50,8 +52,22 @@ def _over(limit: int | None, spent: int, amount: int) -> bool:
     return limit is not None and spent + amount > limit
 
 
-def expected(policy: CompiledPolicy, txn: Transaction, usage: Usage) -> tuple[str, list[Reason]]:
+def expected(
+    policy: CompiledPolicy, txn: Transaction, usage: Usage, rules: SignalRules = DEFAULT_SIGNAL_RULES
+) -> tuple[str, list[Reason]]:
     declines: list[Reason] = []
+    signals = txn.signals
+    at_risk = txn.is_transfer or txn.channel in CARD_NOT_PRESENT_CHANNELS
+    if signals is not None and at_risk:
+        declines += [
+            reason
+            for reason, on in (
+                (Reason.SCREEN_SHARING, signals.screen_sharing and rules.screen_sharing_declines),
+                (Reason.REMOTE_CONTROL, signals.remote_control and rules.remote_control_declines),
+                (Reason.DEVICE_INTEGRITY_FAILED, signals.integrity_failed and rules.integrity_failed_declines),
+            )
+            if on
+        ]
     if policy.freeze_all_outgoing:
         declines.append(Reason.ACCOUNT_FROZEN)
     if policy.freeze_card_not_present and txn.channel in CARD_NOT_PRESENT_CHANNELS:
@@ -87,6 +103,14 @@ def expected(policy: CompiledPolicy, txn: Transaction, usage: Usage) -> tuple[st
     holds = []
     if usage.payee_risk == "medium":
         holds.append(Reason.PAYEE_MEDIUM_RISK)
+    if signals is not None and not usage.payee_known:
+        floor = rules.unknown_caller_hold_floor
+        if floor is not None and txn.amount >= floor and signals.on_call and not signals.caller_in_contacts:
+            holds.append(Reason.UNKNOWN_CALLER_NEW_PAYEE)
+        floor = rules.new_device_hold_floor
+        hours = signals.device_first_seen_hours
+        if floor is not None and txn.amount >= floor and hours is not None and hours < rules.new_device_hours:
+            holds.append(Reason.NEW_DEVICE_NEW_PAYEE)
     if policy.cooling_off_threshold is not None and txn.amount >= policy.cooling_off_threshold:
         holds.append(Reason.COOLING_OFF)
     threshold = policy.cooling_off_new_payee_threshold
@@ -98,11 +122,38 @@ def expected(policy: CompiledPolicy, txn: Transaction, usage: Usage) -> tuple[st
 ALLOWED = {"decline": DECLINE_REASONS, "hold": HOLD_REASONS, "review": REVIEW_REASONS, "approve": frozenset()}
 
 
-@settings(max_examples=1500, deadline=None)
-@given(policy=policies, transaction=transactions(), usage=usages)
-def test_a_decision_carries_exactly_the_reasons_of_its_outcome_deciding_one_first(policy, transaction, usage):
-    decision = decide(policy, transaction, usage)
-    outcome, reasons = expected(policy, transaction, usage)
+maybe_signals = st.one_of(
+    st.none(),
+    st.builds(
+        DeviceSignals,
+        on_call=st.booleans(),
+        caller_in_contacts=st.sampled_from([None, True, False]),
+        screen_sharing=st.booleans(),
+        remote_control=st.booleans(),
+        integrity_failed=st.booleans(),
+        device_first_seen_hours=st.one_of(st.none(), st.integers(0, 30)),
+    ),
+)
+floors = st.one_of(st.none(), st.integers(0, 12_000))
+signal_rules = st.builds(
+    SignalRules,
+    screen_sharing_declines=st.booleans(),
+    remote_control_declines=st.booleans(),
+    integrity_failed_declines=st.booleans(),
+    unknown_caller_hold_floor=floors,
+    new_device_hours=st.integers(0, 30),
+    new_device_hold_floor=floors,
+)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(policy=policies, transaction=transactions(), usage=usages, signals=maybe_signals, rules=signal_rules)
+def test_a_decision_carries_exactly_the_reasons_of_its_outcome_deciding_one_first(
+    policy, transaction, usage, signals, rules
+):
+    transaction = msgspec.structs.replace(transaction, signals=signals)
+    decision = decide(policy, transaction, usage, rules)
+    outcome, reasons = expected(policy, transaction, usage, rules)
 
     assert (decision.outcome, list(decision.reasons)) == (outcome, reasons)
     assert set(decision.reasons) <= ALLOWED[decision.outcome]
