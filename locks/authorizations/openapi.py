@@ -38,6 +38,8 @@ def _openapi30(node: Any) -> Any:
         if isinstance(node.get(bound), (int, float)) and not isinstance(node.get(bound), bool):
             node[plain] = node.pop(bound)
             node[bound] = True
+    if node.get("required") == []:
+        node.pop("required")  # OpenAPI 3.0 wants at least one name (an object of optional members only)
     if "const" in node:
         node["enum"] = [node.pop("const")]
     if "enum" in node and "type" not in node and all(isinstance(v, str) for v in node["enum"]):
