@@ -402,11 +402,16 @@ LOGGING = {
 }
 
 # --- Account safety locks ---------------------------------------------------------------------------
-# The bank's own ceilings, per currency, in minor units. A customer can only set limits at or below them,
-# and "no limit" means these.
-BANK_MAX_LIMITS = {
+# The bank's own ceilings, per account kind (BankAccount.holder) and currency, in minor units. A customer can
+# only set limits at or below them, and "no limit" means these. A payment over a ceiling is declined
+# (over_bank_…_limit); a large transfer within it is held for cooling-off (below), not declined.
+BANK_MAX_LIMITS = {  # personal accounts
     "CNY": {"per_transaction": 100_000_000, "daily": 500_000_000, "monthly": 2_000_000_000},
     "USD": {"per_transaction": 15_000_000, "daily": 70_000_000, "monthly": 300_000_000},
+}
+CORPORATE_MAX_LIMITS = {  # a company's accounts: payroll and suppliers are large, so are the ceilings
+    "CNY": {"per_transaction": 5_000_000_000, "daily": 20_000_000_000, "monthly": 100_000_000_000},
+    "USD": {"per_transaction": 750_000_000, "daily": 3_000_000_000, "monthly": 15_000_000_000},
 }
 # How long a loosening proven with an OTP waits before it takes effect (0 = at once). The customer can
 # cancel it meanwhile.
@@ -418,6 +423,14 @@ HOME_COUNTRY = "CN"
 # at or above the lower threshold too. Minor units; a customer may lower the first (a tightening).
 COOLING_OFF_DEFAULT_THRESHOLD = env.int("COOLING_OFF_DEFAULT_THRESHOLD", default=5_000_000)
 COOLING_OFF_NEW_PAYEE_THRESHOLD = env.int("COOLING_OFF_NEW_PAYEE_THRESHOLD", default=1_000_000)
+# Elderly protection (老年人保护): for a protected customer (the preset, or aged at least ELDERLY_PROTECTION_AGE;
+# 0 = by age never) a transfer to a new payee at or above the threshold is held and a call-back case is
+# opened; the hold is not released while that case is open.
+ELDERLY_PROTECTION_AGE = env.int("ELDERLY_PROTECTION_AGE", default=65)
+ELDERLY_CALL_BACK_THRESHOLD = env.int("ELDERLY_CALL_BACK_THRESHOLD", default=100_000)
+# The same for corporate accounts (seed 003: 1.7 million remitted at night is held until the morning).
+CORPORATE_COOLING_OFF_THRESHOLD = env.int("CORPORATE_COOLING_OFF_THRESHOLD", default=100_000_000)
+CORPORATE_COOLING_OFF_NEW_PAYEE_THRESHOLD = env.int("CORPORATE_COOLING_OFF_NEW_PAYEE_THRESHOLD", default=20_000_000)
 
 # --- Authorization (the payment core's hot path) ---------------------------------------------------
 # What happens while Redis is unreachable: "decline_risky" declines card-not-present payments and

@@ -51,8 +51,15 @@ class BankAccount(models.Model):
         DORMANT = "dormant", "Dormant"
         CLOSED = "closed", "Closed"
 
+    class Holder(models.TextChoices):
+        """The account kind the bank's ceilings and cooling-off thresholds depend on (settings.py)."""
+
+        PERSONAL = "personal", "Personal"
+        CORPORATE = "corporate", "Corporate"
+
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="bank_accounts")
     kind = models.CharField(max_length=16, choices=Kind.choices)
+    holder = models.CharField(max_length=16, choices=Holder.choices, default=Holder.PERSONAL)
     currency = models.CharField(max_length=3, default="CNY", help_text="ISO 4217")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     nickname = models.CharField(max_length=50, blank=True)

@@ -57,6 +57,7 @@ _REMOTE_CONTROL: Final = Reason.REMOTE_CONTROL
 _DEVICE_INTEGRITY_FAILED: Final = Reason.DEVICE_INTEGRITY_FAILED
 _UNKNOWN_CALLER_NEW_PAYEE: Final = Reason.UNKNOWN_CALLER_NEW_PAYEE
 _NEW_DEVICE_NEW_PAYEE: Final = Reason.NEW_DEVICE_NEW_PAYEE
+_PROTECTED_NEW_PAYEE: Final = Reason.PROTECTED_NEW_PAYEE
 _ACCOUNT_FROZEN: Final = Reason.ACCOUNT_FROZEN
 _CARD_NOT_PRESENT_FROZEN: Final = Reason.CARD_NOT_PRESENT_FROZEN
 _PAYEE_HIGH_RISK: Final = Reason.PAYEE_HIGH_RISK
@@ -66,6 +67,9 @@ _REGION_NOT_ALLOWED: Final = Reason.REGION_NOT_ALLOWED
 _OUTSIDE_ALLOWED_TIME: Final = Reason.OUTSIDE_ALLOWED_TIME
 _CURRENCY_MISMATCH: Final = Reason.CURRENCY_MISMATCH
 _OVER_PER_TRANSACTION_LIMIT: Final = Reason.OVER_PER_TRANSACTION_LIMIT
+_OVER_BANK_PER_TRANSACTION_LIMIT: Final = Reason.OVER_BANK_PER_TRANSACTION_LIMIT
+_OVER_BANK_DAILY_LIMIT: Final = Reason.OVER_BANK_DAILY_LIMIT
+_OVER_BANK_MONTHLY_LIMIT: Final = Reason.OVER_BANK_MONTHLY_LIMIT
 _OVER_DAILY_LIMIT: Final = Reason.OVER_DAILY_LIMIT
 _OVER_MONTHLY_LIMIT: Final = Reason.OVER_MONTHLY_LIMIT
 _OVER_CHANNEL_PER_TRANSACTION_LIMIT: Final = Reason.OVER_CHANNEL_PER_TRANSACTION_LIMIT
@@ -121,15 +125,20 @@ def decide(
         # Limits are amounts in the account's currency: comparing another currency's amount is meaningless.
         reasons += (_CURRENCY_MISMATCH,)
     else:
+        # A limit equal to the bank's ceiling is the bank's: the customer cannot raise it (only what is
+        # looked at once a limit is exceeded, so an approval pays nothing for it).
         limit = policy.per_transaction_limit
         if limit is not None and amount > limit:
-            reasons += (_OVER_PER_TRANSACTION_LIMIT,)
+            bank = policy.ceilings is not None and limit == policy.ceilings.per_transaction
+            reasons += (_OVER_BANK_PER_TRANSACTION_LIMIT if bank else _OVER_PER_TRANSACTION_LIMIT,)
         limit = policy.daily_limit
         if limit is not None and usage.spent_today + amount > limit:
-            reasons += (_OVER_DAILY_LIMIT,)
+            bank = policy.ceilings is not None and limit == policy.ceilings.daily
+            reasons += (_OVER_BANK_DAILY_LIMIT if bank else _OVER_DAILY_LIMIT,)
         limit = policy.monthly_limit
         if limit is not None and usage.spent_this_month + amount > limit:
-            reasons += (_OVER_MONTHLY_LIMIT,)
+            bank = policy.ceilings is not None and limit == policy.ceilings.monthly
+            reasons += (_OVER_BANK_MONTHLY_LIMIT if bank else _OVER_MONTHLY_LIMIT,)
         if policy.channel_limits:
             for channel_limits in policy.channel_limits:
                 if channel_limits.channel == channel:
@@ -161,6 +170,10 @@ def decide(
         if floor is not None and amount >= floor and signals.on_call and signals.caller_in_contacts is not True:
             # Told what to do by somebody on the phone whose number the customer does not even have.
             reasons += (_UNKNOWN_CALLER_NEW_PAYEE,)
+    threshold = policy.call_back_new_payee_threshold
+    if threshold is not None and amount >= threshold and not usage.payee_known:
+        reasons += (_PROTECTED_NEW_PAYEE,)
+    if signals is not None and not usage.payee_known:
         floor = rules.new_device_hold_floor
         seen = signals.device_first_seen_hours
         if floor is not None and amount >= floor and seen is not None and seen < rules.new_device_hours:
@@ -179,15 +192,28 @@ def decide(
 _REVIEW_MEDIUM_RISK: Final = Decision(REVIEW, (_PAYEE_MEDIUM_RISK,))
 
 
+def _running_limit_reasons(
+    policy: CompiledPolicy, spent_today: int, spent_this_month: int, amount: int
+) -> tuple[Reason, ...]:
+    """The account's daily and monthly limits that this payment would exceed, the bank's named as such
+    (`decide` has the same checks inline)."""
+    reasons: tuple[Reason, ...] = ()
+    daily = policy.daily_limit
+    if daily is not None and spent_today + amount > daily:
+        bank = policy.ceilings is not None and daily == policy.ceilings.daily
+        reasons += (_OVER_BANK_DAILY_LIMIT if bank else _OVER_DAILY_LIMIT,)
+    monthly = policy.monthly_limit
+    if monthly is not None and spent_this_month + amount > monthly:
+        bank = policy.ceilings is not None and monthly == policy.ceilings.monthly
+        reasons += (_OVER_BANK_MONTHLY_LIMIT if bank else _OVER_MONTHLY_LIMIT,)
+    return reasons
+
+
 def usage_limit_reasons(policy: CompiledPolicy, txn: Transaction, usage: Usage) -> tuple[Reason, ...]:
     """The running limits (daily, monthly, the channel's daily and monthly) that `usage` plus this payment
     would exceed: what the authorization script checks before it reserves."""
     amount = txn.amount
-    reasons: tuple[Reason, ...] = ()
-    if policy.daily_limit is not None and usage.spent_today + amount > policy.daily_limit:
-        reasons += (_OVER_DAILY_LIMIT,)
-    if policy.monthly_limit is not None and usage.spent_this_month + amount > policy.monthly_limit:
-        reasons += (_OVER_MONTHLY_LIMIT,)
+    reasons = _running_limit_reasons(policy, usage.spent_today, usage.spent_this_month, amount)
     limits = policy.limits_for(txn.channel)
     if limits is not None:
         if limits.daily is not None and usage.channel_spent_today + amount > limits.daily:

@@ -16,7 +16,7 @@ MINUTES_PER_WEEK: Final = 7 * MINUTES_PER_DAY
 _WHOLE_WEEK: Final = (1 << MINUTES_PER_WEEK) - 1
 _POLICY_LIMITS: Final = ("per_transaction_limit", "daily_limit", "monthly_limit")
 _CHANNEL_LIMITS: Final = ("per_transaction", "daily", "monthly")
-_THRESHOLDS: Final = ("cooling_off_threshold", "cooling_off_new_payee_threshold")
+_THRESHOLDS: Final = ("cooling_off_threshold", "cooling_off_new_payee_threshold", "call_back_new_payee_threshold")
 
 
 def is_loosening(old: CompiledPolicy, new: CompiledPolicy) -> bool:

@@ -163,6 +163,29 @@ class ChannelLimits(msgspec.Struct, frozen=True, array_like=True, gc=False):
         force_setattr(self, "monthly", _intern_int(self.monthly))
 
 
+class Ceilings(msgspec.Struct, frozen=True, array_like=True, gc=False):
+    """The bank's ceilings for the account's kind (personal, corporate), already folded into the policy's
+    limits: kept so that a payment over one is told it is the bank's maximum, not a lock of the customer's."""
+
+    per_transaction: Amount | None = None
+    daily: Amount | None = None
+    monthly: Amount | None = None
+
+
+_interned_ceilings: dict[Ceilings, Ceilings] = {}
+
+
+def _intern_ceilings(value: Ceilings | None) -> Ceilings | None:
+    if value is None:
+        return None
+    shared = _interned_ceilings.get(value)
+    if shared is not None:
+        return shared
+    if len(_interned_ceilings) < _INTERN_MAX:
+        _interned_ceilings[value] = value
+    return value
+
+
 class TravelWindow(msgspec.Struct, frozen=True, array_like=True, gc=False):
     """A temporary allowance for regions, active while starts_at <= now < ends_at (UTC epoch seconds)."""
 
@@ -200,6 +223,8 @@ class CompiledPolicy(
         "freeze_all_outgoing": "F",
         "cooling_off_threshold": "k",
         "cooling_off_new_payee_threshold": "n",
+        "ceilings": "b",
+        "call_back_new_payee_threshold": "q",
     },
 ):
     """One account's locks, switches, freezes and thresholds, as the engine reads them.
@@ -229,6 +254,10 @@ class CompiledPolicy(
     cooling_off_threshold: Amount | None = None
     # The first transfer to a payee the customer has never paid is held at or above this amount.
     cooling_off_new_payee_threshold: Amount | None = None
+    # The bank's ceilings that the limits above already respect (None: the policy names none).
+    ceilings: Ceilings | None = None
+    # A protected (elderly) customer's transfer to a new payee at or above this is held for a call-back.
+    call_back_new_payee_threshold: Amount | None = None
 
     def __post_init__(self) -> None:
         zone_info(self.time_zone)  # the engine must be able to evaluate time windows
@@ -243,6 +272,7 @@ class CompiledPolicy(
             "monthly_limit",
             "cooling_off_threshold",
             "cooling_off_new_payee_threshold",
+            "call_back_new_payee_threshold",
         ):
             force_setattr(self, name, _intern_int(getattr(self, name)))
         force_setattr(self, "channels_off", _intern_set(self.channels_off))
@@ -250,6 +280,7 @@ class CompiledPolicy(
         force_setattr(self, "channel_limits", _intern_tuple(self.channel_limits))
         force_setattr(self, "time_windows", _intern_tuple(self.time_windows))
         force_setattr(self, "travel_windows", _intern_tuple(self.travel_windows))
+        force_setattr(self, "ceilings", _intern_ceilings(self.ceilings))
 
     def limits_for(self, channel: str) -> ChannelLimits | None:
         for limits in self.channel_limits:

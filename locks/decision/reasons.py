@@ -26,13 +26,17 @@ class Reason(StrEnum):
     OUTSIDE_ALLOWED_TIME = "outside_allowed_time"
     CURRENCY_MISMATCH = "currency_mismatch"
     OVER_PER_TRANSACTION_LIMIT = "over_per_transaction_limit"
+    OVER_BANK_PER_TRANSACTION_LIMIT = "over_bank_per_transaction_limit"
     OVER_DAILY_LIMIT = "over_daily_limit"
+    OVER_BANK_DAILY_LIMIT = "over_bank_daily_limit"
     OVER_MONTHLY_LIMIT = "over_monthly_limit"
+    OVER_BANK_MONTHLY_LIMIT = "over_bank_monthly_limit"
     OVER_CHANNEL_PER_TRANSACTION_LIMIT = "over_channel_per_transaction_limit"
     OVER_CHANNEL_DAILY_LIMIT = "over_channel_daily_limit"
     OVER_CHANNEL_MONTHLY_LIMIT = "over_channel_monthly_limit"
     PAYEE_MEDIUM_RISK = "payee_medium_risk"
     UNKNOWN_CALLER_NEW_PAYEE = "unknown_caller_new_payee"
+    PROTECTED_NEW_PAYEE = "protected_new_payee"
     NEW_DEVICE_NEW_PAYEE = "new_device_new_payee"
     COOLING_OFF = "cooling_off"
     NEW_PAYEE_COOLING_OFF = "new_payee_cooling_off"
@@ -63,6 +67,7 @@ HOLD_REASONS: Final[frozenset[Reason]] = frozenset(
     {
         Reason.PAYEE_MEDIUM_RISK,
         Reason.UNKNOWN_CALLER_NEW_PAYEE,
+        Reason.PROTECTED_NEW_PAYEE,
         Reason.NEW_DEVICE_NEW_PAYEE,
         Reason.COOLING_OFF,
         Reason.NEW_PAYEE_COOLING_OFF,
@@ -75,7 +80,7 @@ SIGNAL_DECLINE_REASONS: Final[frozenset[Reason]] = frozenset(
     {Reason.SCREEN_SHARING, Reason.REMOTE_CONTROL, Reason.DEVICE_INTEGRITY_FAILED}
 )
 # A hold for one of these also opens a call-back case: a person calls the customer before the money leaves.
-CALL_BACK_REASONS: Final[frozenset[Reason]] = frozenset({Reason.UNKNOWN_CALLER_NEW_PAYEE})
+CALL_BACK_REASONS: Final[frozenset[Reason]] = frozenset({Reason.UNKNOWN_CALLER_NEW_PAYEE, Reason.PROTECTED_NEW_PAYEE})
 # The lesson (by its stable id in the lesson catalogue) that explains the scam behind a reason.
 LESSONS: Final[dict[Reason, str]] = {
     Reason.SCREEN_SHARING: "screen-sharing",
@@ -83,6 +88,7 @@ LESSONS: Final[dict[Reason, str]] = {
     Reason.DEVICE_INTEGRITY_FAILED: "remote-control",
     Reason.UNKNOWN_CALLER_NEW_PAYEE: "unknown-caller",
     Reason.NEW_DEVICE_NEW_PAYEE: "new-device",
+    Reason.PROTECTED_NEW_PAYEE: "unknown-caller",
 }
 REASON_ORDER: Final[dict[Reason, int]] = {reason: i for i, reason in enumerate(Reason)}
 
@@ -168,6 +174,21 @@ MESSAGES: Final[dict[Reason, tuple[str, str]]] = {
         "This payment is above your per-transaction limit for this channel. "
         "You can change it in Security Center > Account locks.",
     ),
+    Reason.OVER_BANK_PER_TRANSACTION_LIMIT: (
+        "本笔交易超过银行对此类账户设定的单笔最高限额，无法办理。如需办理更大金额的业务，请致电95588或前往网点。",
+        "This payment is above the most the bank allows in one payment for this kind of account. "
+        "For a larger payment, call 95588 or visit a branch.",
+    ),
+    Reason.OVER_BANK_DAILY_LIMIT: (
+        "本笔交易将超过银行对此类账户设定的单日最高累计限额，无法办理。请明天再试，或致电95588、前往网点。",
+        "This payment would take the account over the most the bank allows in one day for this kind of "
+        "account. Try again tomorrow, or call 95588 or visit a branch.",
+    ),
+    Reason.OVER_BANK_MONTHLY_LIMIT: (
+        "本笔交易将超过银行对此类账户设定的单月最高累计限额，无法办理。如需办理，请致电95588或前往网点。",
+        "This payment would take the account over the most the bank allows in one month for this kind of "
+        "account. Call 95588 or visit a branch.",
+    ),
     Reason.OVER_CHANNEL_DAILY_LIMIT: (
         "本笔交易将超过您为该交易渠道设置的单日累计限额。如需调整，请前往“安全中心 > 账户安全锁”。",
         "This payment would take you over your daily limit for this channel. "
@@ -190,6 +211,13 @@ MESSAGES: Final[dict[Reason, tuple[str, str]]] = {
         "transfer is held and the bank will call you to check it; until then you can cancel it in Security "
         "Center > Held transfers. If the caller says they are the police or customer service, or presses you to "
         "pay, hang up.",
+    ),
+    Reason.PROTECTED_NEW_PAYEE: (
+        "您的账户受老年人保护：向新收款人的这笔转账已暂缓，银行工作人员会先致电您核实，核实后才会转出；"
+        "在此之前您可以在“安全中心 > 冷静期交易”中取消。" + _NO_URGENCY_ZH,
+        "Your account has elderly protection: this transfer to a new payee is held, and someone from the bank "
+        "will call you to check it before the money can leave; until then you can cancel it in Security Center "
+        "> Held transfers. " + _NO_URGENCY_EN,
     ),
     Reason.NEW_DEVICE_NEW_PAYEE: (
         "这是在一部新设备上首次向该收款人转账，本笔转账需经过冷静期后才会转出，冷静期内您可以在"

@@ -2,7 +2,8 @@
 
 Every transition is one conditional UPDATE from `held`, so whichever of the sweep, the customer and the
 agent gets there first wins and the others change nothing: a hold is released at most once, never
-before `release_at`, and never after a cancel or stop. The sweep (beat) finds due holds with
+before `release_at`, never while a call-back case of it is open (a person must talk to the customer
+first: an unknown caller, elderly protection), and never after a cancel or stop. The sweep (beat) finds due holds with
 SELECT … FOR UPDATE SKIP LOCKED, so several workers share the work without waiting on each other.
 
 The held amount counts against the limits while held (its authorization is `counted`); a cancel or a
@@ -17,6 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from accounts.models import Customer
@@ -110,8 +112,20 @@ def _call_back_open(hold: Hold, auth: Authorization) -> None:
     )
 
 
+def _call_back_open_for_hold() -> Exists:
+    """An open call-back case for the hold (the outer row): while there is one, the hold is not released."""
+    return Exists(Case.objects.filter(hold=OuterRef("pk"), kind=Case.Kind.HOLD_CALLBACK, status=Case.Status.OPEN))
+
+
 def _transition(
-    *, hold_id: int, to: Hold.Status, actor: Actor, origin: Origin, only_if: dict[str, Any], stop_reason: str = ""
+    *,
+    hold_id: int,
+    to: Hold.Status,
+    actor: Actor,
+    origin: Origin,
+    only_if: dict[str, Any],
+    stop_reason: str = "",
+    unless_call_back_open: bool = False,
 ) -> Hold | None:
     """Move one hold from `held` to `to` if `only_if` holds; None when another transition won.
 
@@ -119,7 +133,12 @@ def _transition(
     conditions on the hold's row after waiting for a concurrent transition, and only those."""
     now = timezone.now()
     with transaction.atomic():
-        changed = Hold.objects.filter(pk=hold_id, status=Hold.Status.HELD, **only_if).update(
+        holds = Hold.objects.filter(pk=hold_id, status=Hold.Status.HELD, **only_if)
+        if unless_call_back_open:
+            # The case is opened with the hold, in its transaction, so it is never missed; closing it only
+            # lets a later sweep release the hold.
+            holds = holds.filter(~_call_back_open_for_hold())
+        changed = holds.update(
             status=to,
             resolved_at=now,
             resolved_by=f"{actor.type}:{actor.id}",
@@ -164,13 +183,15 @@ def _give_back(hold: Hold, now: datetime) -> None:
 
 
 def hold_release(*, hold_id: int) -> bool:
-    """Release one hold if it is due and still held. Safe to call any number of times, from anywhere."""
+    """Release one hold if it is due, still held and no call-back case of it is open. Safe to call any number
+    of times, from anywhere."""
     released = _transition(
         hold_id=hold_id,
         to=Hold.Status.RELEASED,
         actor=Actor.system("cooling_off"),
         origin=Origin(),
         only_if={"release_at__lte": timezone.now()},
+        unless_call_back_open=True,
     )
     return released is not None
 
@@ -189,6 +210,7 @@ def holds_release_due(*, limit: int = 500) -> int:
             hold_id = (
                 Hold.objects.select_for_update(skip_locked=True)
                 .filter(status=Hold.Status.HELD, release_at__lte=timezone.now())
+                .filter(~_call_back_open_for_hold())
                 .order_by("release_at")
                 .values_list("pk", flat=True)
                 .first()

@@ -26,6 +26,10 @@ class LockSettings(models.Model):
     freeze_card_not_present = models.BooleanField(default=False)
     freeze_all_outgoing = models.BooleanField(default=False)
     cooling_off_threshold = models.BigIntegerField(null=True, blank=True)
+    # 老年人保护 (智能规则+人工复核): a large transfer to a new payee is held and the bank calls the customer back.
+    # Set by the elderly-protection preset; switching it off is a loosening. Customers over
+    # settings.ELDERLY_PROTECTION_AGE are protected whatever it says.
+    elderly_protection = models.BooleanField(default=False)
     updated_at = models.DateTimeField(auto_now=True)
     # The version last written to Redis; a sweep republishes rows where it lags `version`.
     published_version = models.PositiveIntegerField(default=0)

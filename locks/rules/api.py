@@ -151,6 +151,11 @@ class AccountLocksSerializer(LockSettingsDocumentSerializer):
     pending_loosenings = PendingLooseningReadSerializer(many=True)
     effective_limits = EffectiveLimitsSerializer()
     cooling_off_threshold = serializers.IntegerField(allow_null=True, help_text="Transfers at or above it are held")
+    call_back_threshold = serializers.IntegerField(
+        allow_null=True,
+        help_text="Elderly protection in force (the switch or the customer's age): a transfer to a new payee at or "
+        "above it is held until the bank has called back; null when not protected",
+    )
 
 
 class AccountLocksView(APIView):

@@ -32,6 +32,7 @@ from locks.rules.documents import (
     document_validate_limits,
     row_apply_document,
 )
+from locks.rules.kinds import account_kind
 from locks.rules.policies import live_travel_windows, lock_settings_for, policy_compile, policy_publish
 from securitycenter.errors import Conflict
 from securitycenter.securitylog.models import EventType
@@ -46,6 +47,7 @@ _DOCUMENT_COLUMNS = (
     "freeze_card_not_present",
     "freeze_all_outgoing",
     "cooling_off_threshold",
+    "elderly_protection",
 )
 
 
@@ -162,7 +164,7 @@ def _plan(account: BankAccount, row: LockSettings, proposal: Proposal, now: date
     new_document = document_merge(old_document, proposal.changes)
     if proposal.limits_tighten_only:
         new_document["limits"] = limitsstricter_limit(old_document["limits"], new_document["limits"])
-    document_validate_limits(new_document, currency=account.currency)
+    document_validate_limits(new_document, currency=account.currency, ceilings=account_kind(account).ceilings)
 
     travel = list(live_travel_windows(account.pk, now=now))
     new_travel = [t for t in travel if t.pk not in proposal.travel_cancel]

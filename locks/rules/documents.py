@@ -11,7 +11,6 @@ from itertools import pairwise
 from typing import Any
 
 import pycountry
-from django.conf import settings
 
 from locks.decision.patterns import whole
 from locks.decision.policy import CHANNELS
@@ -54,6 +53,7 @@ def document_from_row(row: LockSettings) -> dict[str, Any]:
         "channels": {name: name not in row.channels_off for name in CHANNELS},
         "freeze": {"card_not_present": row.freeze_card_not_present, "all_outgoing": row.freeze_all_outgoing},
         "cooling_off": {"threshold": row.cooling_off_threshold},
+        "protection": {"elderly": row.elderly_protection},
     }
 
 
@@ -75,15 +75,15 @@ def document_merge(current: dict[str, Any], changes: dict[str, Any]) -> dict[str
     return merged
 
 
-def document_validate_limits(document: dict[str, Any], *, currency: str) -> None:
-    """Cross-field rules: the account's currency, per-transaction ≤ daily ≤ monthly, the bank's ceilings."""
+def document_validate_limits(document: dict[str, Any], *, currency: str, ceilings: dict[str, int] | None) -> None:
+    """Cross-field rules: the account's currency, per-transaction ≤ daily ≤ monthly, the bank's ceilings for
+    the account's kind (`locks.rules.kinds`)."""
     limits = document["limits"]
     given_currency = limits.get("currency") or currency
     if given_currency != currency:
         raise field_error(
             "limits.currency", f"This account is in {currency}; limits must be in {currency}.", "currency_mismatch"
         )
-    ceilings = settings.BANK_MAX_LIMITS.get(currency)
     sets: list[tuple[str, dict[str, Any]]] = [("limits", limits)]
     sets += [(f"limits.channels.{ch}", v) for ch, v in limits.get("channels", {}).items()]
     for prefix, limit_set in sets:
@@ -121,3 +121,4 @@ def row_apply_document(row: LockSettings, document: dict[str, Any]) -> None:
     row.freeze_card_not_present = bool(document["freeze"]["card_not_present"])
     row.freeze_all_outgoing = bool(document["freeze"]["all_outgoing"])
     row.cooling_off_threshold = document["cooling_off"]["threshold"]
+    row.elderly_protection = bool(document["protection"]["elderly"])

@@ -16,10 +16,19 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from accounts.models import BankAccount
-from locks.decision.policy import ChannelLimits, CompiledPolicy, TimeWindow, TravelWindow, policy_encode, stricter_limit
+from locks.decision.policy import (
+    Ceilings,
+    ChannelLimits,
+    CompiledPolicy,
+    TimeWindow,
+    TravelWindow,
+    policy_encode,
+    stricter_limit,
+)
 from locks.models import LockSettings
 from locks.models import TravelWindow as TravelWindowRow
 from locks.rules.documents import LIMIT_KINDS, minute_of_day
+from locks.rules.kinds import account_kind
 from securitycenter.redis import redis_client
 
 logger = logging.getLogger(__name__)
@@ -39,7 +48,8 @@ return 1
 def policy_compile(*, row: LockSettings, travel_windows: Iterable[TravelWindowRow]) -> CompiledPolicy:
     """The engine's view of one account's locks, with the bank's ceilings applied."""
     account = row.account
-    ceilings: dict[str, int] = settings.BANK_MAX_LIMITS.get(account.currency, {})
+    kind = account_kind(account)
+    ceilings: dict[str, int] = kind.ceilings or {}
     limits: dict[str, Any] = row.limits or {}
     channel_limits = tuple(
         ChannelLimits(channel, *(values.get(kind) for kind in LIMIT_KINDS))
@@ -69,9 +79,27 @@ def policy_compile(*, row: LockSettings, travel_windows: Iterable[TravelWindowRo
         ),
         freeze_card_not_present=row.freeze_card_not_present,
         freeze_all_outgoing=row.freeze_all_outgoing,
-        cooling_off_threshold=threshold if threshold is not None else settings.COOLING_OFF_DEFAULT_THRESHOLD,
-        cooling_off_new_payee_threshold=settings.COOLING_OFF_NEW_PAYEE_THRESHOLD,
+        cooling_off_threshold=threshold if threshold is not None else kind.cooling_off_threshold,
+        cooling_off_new_payee_threshold=kind.cooling_off_new_payee_threshold,
+        # The ceilings themselves, so that a payment over one is told it is the bank's, not the customer's.
+        call_back_new_payee_threshold=settings.ELDERLY_CALL_BACK_THRESHOLD if elderly_protected(row) else None,
+        ceilings=Ceilings(ceilings.get("per_transaction"), ceilings.get("daily"), ceilings.get("monthly"))
+        if ceilings
+        else None,
     )
+
+
+def elderly_protected(row: LockSettings) -> bool:
+    """Whether the account has elderly protection: the preset's switch, or the customer's age."""
+    if row.elderly_protection:
+        return True
+    age_limit = settings.ELDERLY_PROTECTION_AGE
+    born = row.account.customer.date_of_birth
+    if not age_limit or born is None:
+        return False
+    today = timezone.localdate()
+    age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+    return age >= age_limit
 
 
 def live_travel_windows(account_id: int, *, now: datetime | None = None) -> QuerySet[TravelWindowRow]:

@@ -43,6 +43,7 @@ def preset_proposal(
                 "limits": dict(ELDERLY_LIMITS),
                 "channels": {"card_not_present": False, "quick_pay": False, "cross_border": False},
                 "cooling_off": {"threshold": ELDERLY_COOLING_OFF},
+                "protection": {"elderly": True},
             },
         )
     if preset is Preset.TRAVEL_MODE:

@@ -4,7 +4,6 @@ import time
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.utils import timezone
 
 from accounts.models import BankAccount
@@ -13,6 +12,7 @@ from locks.decision.engine import Decision, decide
 from locks.decision.policy import Transaction, Usage
 from locks.models import PendingLoosening
 from locks.rules.documents import document_from_row
+from locks.rules.kinds import account_kind
 from locks.rules.policies import live_travel_windows, lock_settings_for, policy_compile
 
 
@@ -44,9 +44,12 @@ def account_locks_view(*, account: BankAccount, now: datetime | None = None) -> 
             "per_transaction": policy.per_transaction_limit,
             "daily": policy.daily_limit,
             "monthly": policy.monthly_limit,
-            "bank_maximums": settings.BANK_MAX_LIMITS.get(account.currency),
+            "bank_maximums": account_kind(account).ceilings,
         },
         "cooling_off_threshold": policy.cooling_off_threshold,
+        # Set when elderly protection applies (the switch or the customer's age): new-payee transfers at or
+        # above it wait for the bank's call-back.
+        "call_back_threshold": policy.call_back_new_payee_threshold,
     }
 
 

@@ -102,6 +102,12 @@ class CoolingOffSerializer(StrictSerializer):
     )
 
 
+class ProtectionSerializer(StrictSerializer):
+    elderly = serializers.BooleanField(
+        help_text="Elderly protection: a large transfer to a new payee waits for the bank to call you back"
+    )
+
+
 class LockChangesSerializer(StrictSerializer):
     """A partial document: the sections present replace the account's; the others stay as they are."""
 
@@ -111,6 +117,7 @@ class LockChangesSerializer(StrictSerializer):
     channels = ChannelsSerializer(required=False)
     freeze = FreezeSerializer(required=False)
     cooling_off = CoolingOffSerializer(required=False)
+    protection = ProtectionSerializer(required=False)
 
 
 # --- The read: what `GET …/locks` answers, field by field -----------------------------------------------
@@ -158,6 +165,10 @@ class CoolingOffReadSerializer(serializers.Serializer):
     threshold = serializers.IntegerField(allow_null=True, help_text="Transfers at or above it are held")
 
 
+class ProtectionReadSerializer(serializers.Serializer):
+    elderly = serializers.BooleanField(help_text="The elderly-protection switch (the customer's age may also apply)")
+
+
 class LockSettingsDocumentSerializer(serializers.Serializer):
     """The lock-settings document (`locks.rules.documents`): the sections a PATCH replaces."""
 
@@ -167,6 +178,7 @@ class LockSettingsDocumentSerializer(serializers.Serializer):
     channels = ChannelsReadSerializer()
     freeze = FreezeReadSerializer()
     cooling_off = CoolingOffReadSerializer()
+    protection = ProtectionReadSerializer()
 
 
 class TravelWindowReadSerializer(serializers.Serializer):

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from locks.decision.engine import decide, usage_limit_reasons
-from locks.decision.policy import CARD_NOT_PRESENT_CHANNELS, CompiledPolicy, Transaction, Usage, zone_info
+from locks.decision.policy import CARD_NOT_PRESENT_CHANNELS, Ceilings, CompiledPolicy, Transaction, Usage, zone_info
 from locks.decision.reasons import DECLINE_REASONS, HOLD_REASONS, REASON_ORDER, REVIEW_REASONS, Reason
 from locks.decision.signals import DEFAULT_SIGNAL_RULES, DeviceSignals, SignalRules
 from tests.locks.decision.test_policy import policies, transactions, usages
@@ -84,10 +84,34 @@ def expected(
     else:
         amount = txn.amount
         channel = policy.limits_for(txn.channel)
+        bank = policy.ceilings or Ceilings()
+
+        def own_or_bank(own: Reason, banks: Reason, limit: int | None, ceiling: int | None) -> Reason:
+            return banks if limit is not None and limit == ceiling else own
+
         checks = [
-            (Reason.OVER_PER_TRANSACTION_LIMIT, policy.per_transaction_limit, 0),
-            (Reason.OVER_DAILY_LIMIT, policy.daily_limit, usage.spent_today),
-            (Reason.OVER_MONTHLY_LIMIT, policy.monthly_limit, usage.spent_this_month),
+            (
+                own_or_bank(
+                    Reason.OVER_PER_TRANSACTION_LIMIT,
+                    Reason.OVER_BANK_PER_TRANSACTION_LIMIT,
+                    policy.per_transaction_limit,
+                    bank.per_transaction,
+                ),
+                policy.per_transaction_limit,
+                0,
+            ),
+            (
+                own_or_bank(Reason.OVER_DAILY_LIMIT, Reason.OVER_BANK_DAILY_LIMIT, policy.daily_limit, bank.daily),
+                policy.daily_limit,
+                usage.spent_today,
+            ),
+            (
+                own_or_bank(
+                    Reason.OVER_MONTHLY_LIMIT, Reason.OVER_BANK_MONTHLY_LIMIT, policy.monthly_limit, bank.monthly
+                ),
+                policy.monthly_limit,
+                usage.spent_this_month,
+            ),
         ]
         if channel is not None:
             checks += [
@@ -107,6 +131,10 @@ def expected(
         floor = rules.unknown_caller_hold_floor
         if floor is not None and txn.amount >= floor and signals.on_call and not signals.caller_in_contacts:
             holds.append(Reason.UNKNOWN_CALLER_NEW_PAYEE)
+    threshold = policy.call_back_new_payee_threshold
+    if threshold is not None and txn.amount >= threshold and not usage.payee_known:
+        holds.append(Reason.PROTECTED_NEW_PAYEE)
+    if signals is not None and not usage.payee_known:
         floor = rules.new_device_hold_floor
         hours = signals.device_first_seen_hours
         if floor is not None and txn.amount >= floor and hours is not None and hours < rules.new_device_hours:
@@ -146,8 +174,32 @@ signal_rules = st.builds(
 )
 
 
+@st.composite
+def with_ceilings(draw: st.DrawFn, policy: CompiledPolicy) -> CompiledPolicy:
+    """The policy with the bank's ceilings, some of them equal to its limits (as compiled: the stricter), and
+    sometimes elderly protection's call-back threshold."""
+    call_back = draw(st.one_of(st.none(), st.none(), st.integers(0, 12_000)))
+    policy = msgspec.structs.replace(policy, call_back_new_payee_threshold=call_back)
+    if draw(st.booleans()):
+        return policy
+
+    def ceiling(limit: int | None) -> int | None:
+        return draw(st.one_of(st.just(limit), st.none(), st.integers(0, 12_000)))
+
+    ceilings = Ceilings(
+        ceiling(policy.per_transaction_limit), ceiling(policy.daily_limit), ceiling(policy.monthly_limit)
+    )
+    return msgspec.structs.replace(policy, ceilings=ceilings)
+
+
 @settings(max_examples=1000, deadline=None)
-@given(policy=policies, transaction=transactions(), usage=usages, signals=maybe_signals, rules=signal_rules)
+@given(
+    policy=policies.flatmap(with_ceilings),
+    transaction=transactions(),
+    usage=usages,
+    signals=maybe_signals,
+    rules=signal_rules,
+)
 def test_a_decision_carries_exactly_the_reasons_of_its_outcome_deciding_one_first(
     policy, transaction, usage, signals, rules
 ):
@@ -167,11 +219,13 @@ def test_a_decision_carries_exactly_the_reasons_of_its_outcome_deciding_one_firs
 
 
 @settings(max_examples=500, deadline=None)
-@given(policy=policies, transaction=transactions(), usage=usages)
+@given(policy=policies.flatmap(with_ceilings), transaction=transactions(), usage=usages)
 def test_the_running_limits_the_script_checks_are_named_as_what_they_are(policy, transaction, usage):
     running = {
         Reason.OVER_DAILY_LIMIT,
+        Reason.OVER_BANK_DAILY_LIMIT,
         Reason.OVER_MONTHLY_LIMIT,
+        Reason.OVER_BANK_MONTHLY_LIMIT,
         Reason.OVER_CHANNEL_DAILY_LIMIT,
         Reason.OVER_CHANNEL_MONTHLY_LIMIT,
     }
