@@ -10,6 +10,7 @@ from locks.lessons import api as lessons
 from locks.risklist import api as risklist
 from locks.rules import api as rules
 from locks.securitylog import api as securitylog
+from locks.trusted import api as trusted
 
 # The payment core's endpoints, included first by the root URLconf: resolution walks patterns in order and
 # these take almost every request the service gets.
@@ -36,6 +37,10 @@ urlpatterns = [
     path("holds", holds.CustomerHoldListView.as_view(), name="holds"),
     path("holds/<int:hold_id>", holds.CustomerHoldDetailView.as_view(), name="hold"),
     path("holds/<int:hold_id>/cancel", holds.CustomerHoldCancelView.as_view(), name="hold-cancel"),
+    path("holds/<int:hold_id>/release-early", holds.CustomerHoldReleaseEarlyView.as_view(), name="hold-release-early"),
+    path("trusted-contact", trusted.TrustedContactView.as_view(), name="trusted-contact"),
+    path("trusted-contact/verify", trusted.TrustedContactVerifyView.as_view(), name="trusted-contact-verify"),
+    path("trusted-confirmations/<str:token>", trusted.TrustedConfirmationView.as_view(), name="trusted-confirmation"),
     path(
         "agent/customers/<str:customer_number>/holds",
         holds.AgentCustomerHoldsView.as_view(),

@@ -428,6 +428,12 @@ COOLING_OFF_NEW_PAYEE_THRESHOLD = env.int("COOLING_OFF_NEW_PAYEE_THRESHOLD", def
 # opened; the hold is not released while that case is open.
 ELDERLY_PROTECTION_AGE = env.int("ELDERLY_PROTECTION_AGE", default=65)
 ELDERLY_CALL_BACK_THRESHOLD = env.int("ELDERLY_CALL_BACK_THRESHOLD", default=100_000)
+# Trusted contacts: the verification code sent to the contact, and how long a request to confirm a
+# loosening (or an early end of a cooling-off) waits for their answer before it lapses (and is withdrawn).
+TRUSTED_CONTACT_CODE_TTL = timedelta(minutes=env.int("TRUSTED_CONTACT_CODE_MINUTES", default=15))
+TRUSTED_CONFIRMATION_TTL = timedelta(minutes=env.int("TRUSTED_CONFIRMATION_MINUTES", default=24 * 60))
+# The page the contact opens from the message; it posts the answer to /api/v1/trusted-confirmations/{token}.
+TRUSTED_CONFIRMATION_URL = env.str("TRUSTED_CONFIRMATION_URL", default="https://bank.example/trusted/{token}")
 # The same for corporate accounts (seed 003: 1.7 million remitted at night is held until the morning).
 CORPORATE_COOLING_OFF_THRESHOLD = env.int("CORPORATE_COOLING_OFF_THRESHOLD", default=100_000_000)
 CORPORATE_COOLING_OFF_NEW_PAYEE_THRESHOLD = env.int("CORPORATE_COOLING_OFF_NEW_PAYEE_THRESHOLD", default=20_000_000)
@@ -479,6 +485,10 @@ CELERY_BEAT_SCHEDULE.update(
         "holds-release-due": {"task": "locks.holds.tasks.holds_release_due", "schedule": HOLD_SWEEP_SECONDS},
         "holds-remind": {"task": "locks.holds.tasks.holds_remind", "schedule": HOLD_SWEEP_SECONDS},
         "webhooks-retry": {"task": "locks.holds.tasks.webhooks_retry", "schedule": HOLD_SWEEP_SECONDS},
+        "trusted-confirmations-expire": {
+            "task": "locks.trusted.tasks.trusted_confirmations_expire",
+            "schedule": HOLD_SWEEP_SECONDS,
+        },
     }
 )
 # Every module that defines tasks: the packages per concept are not found by autodiscovery (it looks for
@@ -500,4 +510,5 @@ CELERY_IMPORTS = [
     "locks.holds.tasks",
     "locks.holds.webhooks",
     "locks.rules.tasks",
+    "locks.trusted.tasks",
 ]

@@ -20,6 +20,8 @@ class Notification(models.Model):
     channel = models.CharField(max_length=8, choices=Channel.choices)
     template = models.CharField(max_length=64)
     params = models.JSONField(default=dict)
+    # An SMS to somebody else on the customer's behalf (their trusted contact's phone), in their language.
+    recipient = models.CharField(max_length=16, blank=True, help_text="E.164; empty: the customer's own")
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.CharField(max_length=500, blank=True)

@@ -57,7 +57,7 @@ def notification_recipient(notification: Notification) -> str:
     customer = notification.customer
     match notification.channel:
         case Notification.Channel.SMS:
-            recipient, what = customer.phone, "phone number"
+            recipient, what = notification.recipient or customer.phone, "phone number"
         case Notification.Channel.EMAIL:
             recipient, what = customer.email, "email address"
         case Notification.Channel.PUSH:

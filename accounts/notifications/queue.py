@@ -20,17 +20,24 @@ def notification_queue(
     template: str,
     params: Mapping[str, Any] | None = None,
     channels: Sequence[str] = (Notification.Channel.PUSH,),
+    recipient: str = "",
 ) -> list[Notification]:
-    """Record one notification per channel and enqueue delivery once the current transaction commits."""
+    """Record one notification per channel and enqueue delivery once the current transaction commits.
+
+    With `recipient` (a phone number, SMS only) it goes to that number instead of the customer's own."""
     # A misspelt template or channel would silently never reach the customer: refuse it in the caller's tests.
     if template not in TEMPLATES:
         raise ValueError(f"Unknown notification template {template!r}.")
     unknown_channels = set(channels) - set(Notification.Channel.values)
     if unknown_channels:
         raise ValueError(f"Unknown notification channels {sorted(unknown_channels)}.")
+    if recipient and set(channels) != {Notification.Channel.SMS}:
+        raise ValueError("Only an SMS can go to another recipient.")
 
     notifications = [
-        Notification.objects.create(customer=customer, channel=channel, template=template, params=dict(params or {}))
+        Notification.objects.create(
+            customer=customer, channel=channel, template=template, params=dict(params or {}), recipient=recipient
+        )
         for channel in channels
     ]
     for notification in notifications:

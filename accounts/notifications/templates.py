@@ -168,6 +168,41 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
             "A payment of {amount} from {account} was declined: {reasons}. {how_to_change}",
         ),
     },
+    # Trusted contacts.
+    "trusted_contact_code": {
+        "zh-Hans": (
+            "信任联系人验证",
+            "{name}希望将您设为其银行账户的信任联系人。如您同意，请把验证码{code}告诉对方本人。"
+            "此后对方放宽账户安全设置时，需经您确认。",
+        ),
+        "en": (
+            "Trusted contact",
+            "{name} would like you as the trusted contact for their bank account. If you agree, give them "
+            "this code yourself: {code}. From then on, loosening their account protection needs your confirmation.",
+        ),
+    },
+    "trusted_confirmation_request": {
+        "zh-Hans": (
+            "请确认",
+            "{name}申请{action}（{summary}），需要您确认：{link} 如果对方正在被人催促、在通话中被指导操作，"
+            "或您有任何疑问，请拒绝并给对方打电话。",
+        ),
+        "en": (
+            "Please confirm",
+            "{name} asks to {action} ({summary}) and needs your confirmation: {link} If they are being "
+            "pressed, told what to do on a call, or you are unsure, refuse and phone them.",
+        ),
+    },
+    "trusted_confirmation_decided": {
+        "zh-Hans": (
+            "信任联系人已答复",
+            "您的信任联系人对您的申请（{action}）的答复：{status}。如非本人操作，请致电95588。",
+        ),
+        "en": (
+            "Your trusted contact answered",
+            "Your trusted contact's answer to your request ({action}): {status}. If this wasn't you, call 95588.",
+        ),
+    },
     # Cooling-off holds on large transfers.
     "hold_placed": {
         "zh-Hans": (

@@ -9,10 +9,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api.caller import request_customer
+from accounts.api.caller import otp_code_from_request, request_customer
 from accounts.models import Customer
 from accounts.permissions import IsCustomer, agent_with, service_with
-from locks.holds.services import hold_cancel, hold_stop
+from locks.holds.services import hold_cancel, hold_release_early, hold_stop
 from locks.lessons.fit import lesson_for_reasons
 from locks.models import Hold
 from securitycenter.openapi import problem_responses
@@ -26,6 +26,12 @@ class HoldSerializer(serializers.ModelSerializer):
     account = serializers.CharField(source="account.masked_number", help_text="Masked account or card number")
     can_cancel = serializers.SerializerMethodField()
     lesson_id = serializers.SerializerMethodField(help_text="The lesson that fits (GET /api/v1/lessons/{id})")
+    device_signals = serializers.JSONField(
+        source="authorization.device_signals",
+        read_only=True,
+        allow_null=True,
+        help_text="What the app reported of the phone with the payment (on a call, screen sharing…), if anything",
+    )
 
     class Meta:
         model = Hold
@@ -43,6 +49,7 @@ class HoldSerializer(serializers.ModelSerializer):
             "stop_reason",
             "can_cancel",
             "lesson_id",
+            "device_signals",
         ]
 
     def get_can_cancel(self, hold: Hold) -> bool:
@@ -96,6 +103,39 @@ class CustomerHoldCancelView(APIView):
         except Hold.DoesNotExist:
             raise Http404("No such hold.") from None
         return Response(HoldSerializer(_holds().get(pk=hold.pk)).data)
+
+
+class HoldReleaseEarlySerializer(serializers.Serializer):
+    hold = HoldSerializer()
+    awaiting_contact = serializers.BooleanField(help_text="True: it waits for your trusted contact to confirm")
+
+
+class CustomerHoldReleaseEarlyView(APIView):
+    permission_classes = [IsCustomer]
+
+    @extend_schema(
+        summary="End the cooling-off of a held transfer early (a loosening: one-time password in X-OTP)",
+        description="With a trusted contact, the contact must confirm as well: the answer is 202 and the hold "
+        "is released when they do. Not while the bank's call-back about the transfer is pending.",
+        request=None,
+        responses={
+            200: HoldReleaseEarlySerializer,
+            202: HoldReleaseEarlySerializer,
+            **problem_responses(400, 401, 403, 404, 409, 429),
+        },
+    )
+    def post(self, request: Request, hold_id: int) -> Response:
+        try:
+            hold, confirmation = hold_release_early(
+                customer=request_customer(request),
+                hold_id=hold_id,
+                origin=Origin.from_request(request),
+                otp=otp_code_from_request(request),
+            )
+        except Hold.DoesNotExist:
+            raise Http404("No such hold.") from None
+        body = {"hold": _holds().get(pk=hold.pk), "awaiting_contact": confirmation is not None}
+        return Response(HoldReleaseEarlySerializer(body).data, status=202 if confirmation is not None else 200)
 
 
 class AgentCustomerHoldsView(APIView):

@@ -24,11 +24,13 @@ from django.utils import timezone
 from accounts.models import Customer
 from accounts.notifications.queue import notification_queue
 from accounts.notifications.templates import amount_display, time_display
+from accounts.otp import otp_step_up_verify
 from locks.cases.services import case_open
 from locks.counters import counted_amount_give_back
 from locks.decision.reasons import CALL_BACK_REASONS
 from locks.holds.webhooks import webhook_queue
-from locks.models import Authorization, Case, Hold
+from locks.models import Authorization, Case, ContactConfirmation, Hold
+from locks.trusted.services import confirmation_request, trusted_contact_verified
 from securitycenter.errors import Conflict
 from securitycenter.securitylog.models import EventType
 from securitycenter.securitylog.record import Actor, Origin, security_log_record
@@ -237,6 +239,41 @@ def hold_cancel(*, customer: Customer, hold_id: int, origin: Origin) -> Hold:
         only_if={"account_id": hold.account_id},
     )
     return changed or _not_held(hold_id)
+
+
+def hold_release_early(
+    *, customer: Customer, hold_id: int, origin: Origin, otp: str | None
+) -> tuple[Hold, ContactConfirmation | None]:
+    """The customer ends the cooling-off of their own transfer early: a loosening, so it needs their one-time
+    password and, with a trusted contact, the contact's confirmation too (then the hold waits for it and
+    the request is returned). Never while a call-back case of the hold is open: a person talks first."""
+    hold = Hold.objects.filter(pk=hold_id, account__customer=customer).first()
+    if hold is None:
+        raise Hold.DoesNotExist
+    if hold.status != Hold.Status.HELD:
+        raise Conflict(f"This transfer is no longer held (it was {hold.status}).", code="not_held")
+    if Case.objects.filter(hold=hold, kind=Case.Kind.HOLD_CALLBACK, status=Case.Status.OPEN).exists():
+        raise Conflict("The bank will call you about this transfer first.", code="call_back_pending")
+    otp_step_up_verify(customer=customer, code=otp, origin=origin)
+    contact = trusted_contact_verified(customer)
+    if contact is not None:
+        with transaction.atomic():
+            confirmation = confirmation_request(
+                contact=contact,
+                action=ContactConfirmation.Action.HOLD_RELEASE,
+                summary=[f"{amount_display(hold.amount, hold.currency)} {hold.account.masked_number}"],
+                hold=hold,
+            )
+        return hold, confirmation
+    released = _transition(
+        hold_id=hold_id,
+        to=Hold.Status.RELEASED,
+        actor=Actor.customer(customer),
+        origin=origin,
+        only_if={"account_id": hold.account_id},
+        unless_call_back_open=True,
+    )
+    return released or _not_held(hold_id), None
 
 
 def holds_cancel_all(*, customer: Customer, actor: Actor, origin: Origin, reason: str) -> list[Hold]:

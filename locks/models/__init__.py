@@ -7,11 +7,13 @@ from locks.models.holds import Hold, WebhookAttempt, WebhookDelivery
 from locks.models.lock_settings import LockSettings, PendingLoosening, TravelWindow
 from locks.models.notme import NotMeReport
 from locks.models.risklist import PayeeRiskEntry, RiskEntryProposal
+from locks.models.trusted import ContactConfirmation, TrustedContact
 
 __all__ = [
     "Authorization",
     "BankCall",
     "Case",
+    "ContactConfirmation",
     "FreezeLiftRequest",
     "Hold",
     "LockSettings",
@@ -22,6 +24,7 @@ __all__ = [
     "RiskEntryProposal",
     "ServiceSession",
     "TravelWindow",
+    "TrustedContact",
     "WebhookAttempt",
     "WebhookDelivery",
 ]

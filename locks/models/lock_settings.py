@@ -68,6 +68,8 @@ class PendingLoosening(models.Model):
     summary = models.JSONField(default=list, help_text="What loosens, for the customer and the log")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
     effective_at = models.DateTimeField()
+    # The customer named a trusted contact: it is applied only once the contact has confirmed it too.
+    awaiting_contact = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
 

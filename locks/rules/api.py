@@ -87,6 +87,7 @@ class AccountsField(serializers.Field):
 class PendingRefSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="pk")
     effective_at = serializers.DateTimeField()
+    awaiting_contact = serializers.BooleanField(help_text="It also waits for your trusted contact's confirmation")
 
 
 class LockChangeAccountResultSerializer(serializers.Serializer):

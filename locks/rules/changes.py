@@ -23,7 +23,7 @@ from accounts.notifications.queue import notification_queue
 from accounts.otp import otp_step_up_verify
 from locks.decision.loosening import loosened_fields
 from locks.decision.policy import stricter_limit
-from locks.models import LockSettings, PendingLoosening
+from locks.models import ContactConfirmation, LockSettings, PendingLoosening, TrustedContact
 from locks.models import TravelWindow as TravelWindowRow
 from locks.rules.documents import (
     LIMIT_KINDS,
@@ -34,6 +34,7 @@ from locks.rules.documents import (
 )
 from locks.rules.kinds import account_kind
 from locks.rules.policies import live_travel_windows, lock_settings_for, policy_compile, policy_publish
+from locks.trusted.services import confirmation_request, trusted_contact_verified
 from securitycenter.errors import Conflict
 from securitycenter.securitylog.models import EventType
 from securitycenter.securitylog.record import Actor, Origin, security_log_record
@@ -257,10 +258,13 @@ def lock_change(
     plans = [_plan(account, rows[account.pk], proposal, now) for account in accounts]
 
     loosens = any(plan.loosened for plan in plans if not _is_noop(plan))
+    contact = None
     if loosens and approval is None:
         # Outside the transaction below: a wrong code must count against the customer even though this
         # request fails, and a right one is used up by this request alone.
         otp_step_up_verify(customer=customer, code=otp, origin=origin)
+        # With a trusted contact, a loosening also waits for them (however short the loosening delay).
+        contact = trusted_contact_verified(customer)
 
     with transaction.atomic():
         locked = {
@@ -277,11 +281,12 @@ def lock_change(
             proposal = replace(
                 proposal, log_details={**proposal.log_details, "approval": {"kind": approval.kind, **approval.details}}
             )
+        waits = bool(delay) or contact is not None
         outcomes = [
             ChangeOutcome(account=plan.account, version=plan.row.version, loosened=[], applied=True)
             if _is_noop(plan)
-            else _pend(plan, proposal, actor=actor, origin=origin, effective_at=now + delay)
-            if plan.loosened and delay
+            else _pend(plan, proposal, actor=actor, origin=origin, effective_at=now + delay, contact=contact)
+            if plan.loosened and waits
             else _apply(plan, proposal, actor=actor, origin=origin, supersede=True)
             for plan in plans
         ]
@@ -360,14 +365,28 @@ def _supersede_pending(account: BankAccount, proposal: Proposal, *, actor: Actor
 
 
 def _pend(
-    plan: AccountChange, proposal: Proposal, *, actor: Actor, origin: Origin, effective_at: datetime
+    plan: AccountChange,
+    proposal: Proposal,
+    *,
+    actor: Actor,
+    origin: Origin,
+    effective_at: datetime,
+    contact: TrustedContact | None = None,
 ) -> ChangeOutcome:
     pending = PendingLoosening.objects.create(
         account=plan.account,
         document=proposal.as_json(),
         summary=plan.loosened,
         effective_at=effective_at,
+        awaiting_contact=contact is not None,
     )
+    if contact is not None:
+        confirmation_request(
+            contact=contact,
+            action=ContactConfirmation.Action.LOOSENING,
+            summary=[f"{plan.account.masked_number}: {part}" for part in plan.loosened],
+            pending_loosening=pending,
+        )
     security_log_record(
         event_type=EventType.LOOSENING_REQUESTED,
         actor=actor,
@@ -435,7 +454,12 @@ def pending_loosening_apply(*, pending_id: int) -> bool:
         pending = (
             PendingLoosening.objects.select_for_update(skip_locked=True)
             .select_related("account__customer")
-            .filter(pk=pending_id, status=PendingLoosening.Status.PENDING, effective_at__lte=timezone.now())
+            .filter(
+                pk=pending_id,
+                status=PendingLoosening.Status.PENDING,
+                effective_at__lte=timezone.now(),
+                awaiting_contact=False,
+            )
             .first()
         )
         if pending is None:
@@ -462,6 +486,6 @@ def pending_loosening_apply(*, pending_id: int) -> bool:
 def pending_loosenings_due(*, limit: int = 500) -> list[int]:
     return list(
         PendingLoosening.objects.filter(
-            status=PendingLoosening.Status.PENDING, effective_at__lte=timezone.now()
+            status=PendingLoosening.Status.PENDING, effective_at__lte=timezone.now(), awaiting_contact=False
         ).values_list("pk", flat=True)[:limit]
     )

@@ -71,6 +71,11 @@ class EventType(models.TextChoices):
     CASE_CLAIMED = "case.claimed"
     CASE_OUTCOME_RECORDED = "case.outcome_recorded"
     CASE_ESCALATED = "case.escalated"
+    TRUSTED_CONTACT_NAMED = "trusted_contact.named"
+    TRUSTED_CONTACT_VERIFIED = "trusted_contact.verified"
+    TRUSTED_CONTACT_REMOVED = "trusted_contact.removed"
+    CONFIRMATION_REQUESTED = "trusted_contact.confirmation_requested"
+    CONFIRMATION_DECIDED = "trusted_contact.confirmation_decided"
 
 
 class ActorType(models.TextChoices):

@@ -31,7 +31,18 @@ from accounts.service_clients import api_key_create
 from accounts.tokens import auth_token_issue
 from locks.authorizations.views import key_cache_clear
 from locks.cases.services import case_open
-from locks.models import BankCall, Case, FreezeLiftRequest, Hold, RemoteFreeze, RiskEntryProposal, ServiceSession
+from locks.models import (
+    BankCall,
+    Case,
+    ContactConfirmation,
+    FreezeLiftRequest,
+    Hold,
+    RemoteFreeze,
+    RiskEntryProposal,
+    ServiceSession,
+    TrustedContact,
+)
+from securitycenter.crypto import token_hash
 from securitycenter.securitylog.models import EventType
 from securitycenter.securitylog.record import Actor, security_log_record
 from tests.factories import (
@@ -123,6 +134,13 @@ RULES: dict[tuple[str, str], dict[str, int | str]] = {
     ("GET", "api/v1/holds"): CUSTOMER,
     ("GET", "api/v1/holds/<int:hold_id>"): CUSTOMER_OBJECT,
     ("POST", "api/v1/holds/<int:hold_id>/cancel"): CUSTOMER_OBJECT,
+    ("POST", "api/v1/holds/<int:hold_id>/release-early"): CUSTOMER_OBJECT,
+    # customers: their trusted contact; the contact answers with the token they were sent (no sign-in)
+    ("GET", "api/v1/trusted-contact"): CUSTOMER,
+    ("PUT", "api/v1/trusted-contact"): CUSTOMER,
+    ("DELETE", "api/v1/trusted-contact"): CUSTOMER,
+    ("POST", "api/v1/trusted-contact/verify"): CUSTOMER,
+    ("POST", "api/v1/trusted-confirmations/<str:token>"): PUBLIC,
     # 95588 staff
     ("POST", "api/v1/agent/auth/login"): PUBLIC,
     ("POST", "api/v1/agent/auth/logout"): AGENT,
@@ -317,7 +335,25 @@ PATH_VALUES: dict[str, Callable[[World], Any]] = {
     "request_id": lambda w: w.lift_request.pk,
     "call_id": lambda w: w.call.pk,
     "proposal_id": lambda w: w.proposal.pk,
+    "token": lambda w: _confirmation_token(w),
 }
+
+
+def _confirmation_token(world: "World") -> str:
+    """A pending request to the customer's (verified) trusted contact, and its token."""
+    contact, _ = TrustedContact.objects.get_or_create(
+        customer=world.customer, defaults={"phone": "+8613900002222", "name": "Son", "verified_at": timezone.now()}
+    )
+    ContactConfirmation.objects.get_or_create(
+        contact=contact,
+        defaults={
+            "customer": world.customer,
+            "action": ContactConfirmation.Action.CONTACT_REMOVAL,
+            "token_hash": token_hash("access-matrix-token"),
+            "expires_at": timezone.now() + timedelta(hours=1),
+        },
+    )
+    return "access-matrix-token"
 
 
 # --- Reading the URLconf ------------------------------------------------------------------------------

@@ -21,8 +21,9 @@ from securitycenter.problems import PROBLEM_CONTENT_TYPE
 
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
-# Endpoints anybody may call: signing in (customers and agents) and the health check.
-PUBLIC_PATH = re.compile(r"(^|/)login(/|$)|^/healthz$")
+# Endpoints anybody may call: signing in (customers and agents), the health check, and a trusted contact's
+# answer (the unguessable token in its path, sent to the contact alone, is the credential).
+PUBLIC_PATH = re.compile(r"(^|/)login(/|$)|^/healthz$|^/api/v1/trusted-confirmations/\{token\}$")
 
 
 @pytest.fixture

@@ -208,9 +208,10 @@ def test_removing_a_channel_limit_is_a_loosening(session):
 def test_bank_maximum_caps_an_account_without_limits(session, would_pass, settings):
     maxima = settings.BANK_MAX_LIMITS["CNY"]
     assert decision_of(would_pass(amount=maxima["per_transaction"]))[0] == "approve"
+    # Told as the bank's maximum, not as a limit of the customer's own (which they could raise).
     assert decision_of(would_pass(amount=maxima["per_transaction"] + 1)) == (
         "decline",
-        [Reason.OVER_PER_TRANSACTION_LIMIT],
+        [Reason.OVER_BANK_PER_TRANSACTION_LIMIT],
     )
     # A limit at the bank's maximum is allowed; one above it is refused (see the bad-input tests).
     set_locks(session, {"limits": dict(maxima)})

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("accounts", "0004_loginthrottle_in_flight"),
+        ("accounts", "0005_webhook_secret_rotation"),
     ]
 
     operations = [
