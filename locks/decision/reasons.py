@@ -81,14 +81,14 @@ SIGNAL_DECLINE_REASONS: Final[frozenset[Reason]] = frozenset(
 )
 # A hold for one of these also opens a call-back case: a person calls the customer before the money leaves.
 CALL_BACK_REASONS: Final[frozenset[Reason]] = frozenset({Reason.UNKNOWN_CALLER_NEW_PAYEE, Reason.PROTECTED_NEW_PAYEE})
-# The lesson (by its stable id in the lesson catalogue) that explains the scam behind a reason.
+# The lesson (by its stable id in the lesson catalogue, locks/lessons) that explains the scam behind a reason.
 LESSONS: Final[dict[Reason, str]] = {
-    Reason.SCREEN_SHARING: "screen-sharing",
-    Reason.REMOTE_CONTROL: "remote-control",
-    Reason.DEVICE_INTEGRITY_FAILED: "remote-control",
-    Reason.UNKNOWN_CALLER_NEW_PAYEE: "unknown-caller",
-    Reason.NEW_DEVICE_NEW_PAYEE: "new-device",
-    Reason.PROTECTED_NEW_PAYEE: "unknown-caller",
+    Reason.SCREEN_SHARING: "screen_sharing",
+    Reason.REMOTE_CONTROL: "remote_control_apps",
+    Reason.DEVICE_INTEGRITY_FAILED: "remote_control_apps",
+    Reason.UNKNOWN_CALLER_NEW_PAYEE: "fake_bank_call",
+    Reason.PROTECTED_NEW_PAYEE: "fake_customer_service_membership",
+    Reason.NEW_DEVICE_NEW_PAYEE: "sms_code_requests",
 }
 REASON_ORDER: Final[dict[Reason, int]] = {reason: i for i, reason in enumerate(Reason)}
 

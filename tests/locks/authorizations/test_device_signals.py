@@ -25,10 +25,10 @@ def transfer(account, n=1, amount=SMALL, **signals):
 @pytest.mark.parametrize(
     ("signal", "reason", "lesson", "channel"),
     [
-        ("screen_sharing", "screen_sharing", "screen-sharing", "online_transfer"),
-        ("screen_sharing", "screen_sharing", "screen-sharing", "card_not_present"),
-        ("remote_control", "remote_control", "remote-control", "online_transfer"),
-        ("remote_control", "remote_control", "remote-control", "quick_pay"),
+        ("screen_sharing", "screen_sharing", "screen_sharing", "online_transfer"),
+        ("screen_sharing", "screen_sharing", "screen_sharing", "card_not_present"),
+        ("remote_control", "remote_control", "remote_control_apps", "online_transfer"),
+        ("remote_control", "remote_control", "remote_control_apps", "quick_pay"),
     ],
 )
 def test_screen_sharing_or_remote_control_declines_and_says_hang_up(service, account, signal, reason, lesson, channel):
@@ -61,7 +61,7 @@ def test_a_call_from_an_unknown_number_holds_a_new_payee_transfer_and_opens_a_ca
     answer = authorize(transfer(account, on_call=True, caller_in_contacts=False)).json()
 
     assert (answer["decision"], codes(answer)) == ("hold", ["unknown_caller_new_payee"])
-    assert answer["reasons"][0]["lesson"] == "unknown-caller"
+    assert answer["reasons"][0]["lesson"] == "fake_bank_call"
     assert "bank will call you" in english(answer)[0]
     hold = Hold.objects.get(pk=answer["hold"]["id"])
     case = Case.objects.get(hold=hold)
@@ -86,7 +86,7 @@ def test_a_new_device_holds_a_new_payee_transfer_above_the_floor(service, accoun
 
     if held:
         assert (answer["decision"], codes(answer)) == ("hold", ["new_device_new_payee"])
-        assert answer["reasons"][0]["lesson"] == "new-device"
+        assert answer["reasons"][0]["lesson"] == "sms_code_requests"
         assert "phone new to your account" in english(answer)[0]
         assert not Case.objects.exists()  # a cooling-off hold, not a call-back
     else:

@@ -33,7 +33,7 @@ def test_screen_sharing_or_remote_control_declines_a_transfer_or_card_not_presen
 
     assert decision == Decision("decline", (reason,))
     assert "hang up" in MESSAGES[reason][1]
-    assert LESSONS[reason] in {"screen-sharing", "remote-control"}
+    assert LESSONS[reason] in {"screen_sharing", "remote_control_apps"}
 
 
 @pytest.mark.parametrize("channel", ["pos", "atm", "contactless"])
@@ -69,7 +69,7 @@ def test_a_transfer_to_a_new_payee_during_a_call_from_an_unknown_number_is_held(
     signals = DeviceSignals(on_call=True, caller_in_contacts=in_contacts)
 
     assert decide(POLICY, transfer(signals), NEW_PAYEE) == Decision("hold", (Reason.UNKNOWN_CALLER_NEW_PAYEE,))
-    assert LESSONS[Reason.UNKNOWN_CALLER_NEW_PAYEE] == "unknown-caller"
+    assert LESSONS[Reason.UNKNOWN_CALLER_NEW_PAYEE] == "fake_bank_call"
 
 
 def test_a_call_from_a_contact_or_to_a_known_payee_or_no_call_is_not_held():
