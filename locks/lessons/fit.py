@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable
 
-from locks.decision.reasons import Reason
+from locks.decision.reasons import LESSONS, Reason
 
 # The first reason of a decision that has a lesson decides it: reasons come most important first.
 LESSON_OF_REASON: dict[str, str] = {
@@ -22,6 +22,11 @@ LESSON_OF_REASON: dict[str, str] = {
     Reason.PAYEE_MEDIUM_RISK: "fraud_risk_payee",
     Reason.COOLING_OFF: "fake_police_safe_account",
     Reason.NEW_PAYEE_COOLING_OFF: "investment_romance",
+    Reason.OVER_BANK_PER_TRANSACTION_LIMIT: "fake_police_safe_account",
+    Reason.OVER_BANK_DAILY_LIMIT: "fake_police_safe_account",
+    Reason.OVER_BANK_MONTHLY_LIMIT: "fake_police_safe_account",
+    # The scam-in-progress reasons name their lesson in the decision itself (locks.decision.reasons).
+    **{str(reason): lesson for reason, lesson in LESSONS.items()},
 }
 
 

@@ -143,3 +143,12 @@ def test_signals_only_ever_make_a_decision_stricter(policy, transaction, usage, 
     after = decide(policy, msgspec.structs.replace(transaction, signals=signals), usage)
 
     assert severity[after.outcome] >= severity[before.outcome]
+
+
+def test_every_lesson_a_reason_names_is_in_the_catalogue():
+    from locks.lessons.catalogue import LESSONS_BY_ID
+    from locks.lessons.fit import lesson_for_reasons
+
+    assert set(LESSONS.values()) <= set(LESSONS_BY_ID)
+    for reason, lesson in LESSONS.items():
+        assert lesson_for_reasons([reason]) == lesson
