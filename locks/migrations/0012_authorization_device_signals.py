@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('locks', '0010_authorization_unique_per_client'),
+        ('locks', '0011_agents'),
     ]
 
     operations = [

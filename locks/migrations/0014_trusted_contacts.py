@@ -7,8 +7,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0007_notification_recipient'),
-        ('locks', '0012_lock_settings_elderly_protection'),
+        ('accounts', '0008_notification_recipient'),
+        ('locks', '0013_lock_settings_elderly_protection'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("accounts", "0005_webhook_secret_rotation"),
+        ("accounts", "0006_staff"),
     ]
 
     operations = [

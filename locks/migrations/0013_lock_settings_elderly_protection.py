@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('locks', '0011_authorization_device_signals'),
+        ('locks', '0012_authorization_device_signals'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0006_bankaccount_holder'),
+        ('accounts', '0007_bankaccount_holder'),
     ]
 
     operations = [
