@@ -309,3 +309,23 @@ def test_an_unverified_contact_is_removed_with_the_otp_alone(session):
     response = session.client.delete("/api/v1/trusted-contact", HTTP_X_OTP=session.otp())
 
     assert response.status_code == 200 and response.json() == {"removed": True}
+
+
+def test_with_a_loosening_delay_the_contacts_confirmation_does_not_shorten_it(
+    session, contact, settings, django_capture_on_commit_callbacks
+):
+    settings.LOOSENING_DELAY = timedelta(hours=1)
+    assert loosen(session).status_code == 202
+    pending = PendingLoosening.objects.get(status="pending")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert answer(token_of_last_request(contact.customer), "confirm").status_code == 200
+
+    pending.refresh_from_db()
+    assert (pending.status, pending.awaiting_contact) == ("pending", False)
+    assert session.locks()["channels"]["atm"] is False  # still waiting out the delay
+    from locks.rules.changes import pending_loosening_apply
+
+    PendingLoosening.objects.filter(pk=pending.pk).update(effective_at=timezone.now() - timedelta(seconds=1))
+    assert pending_loosening_apply(pending_id=pending.pk)
+    assert session.locks()["channels"]["atm"] is True
