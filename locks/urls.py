@@ -3,6 +3,7 @@ from django.urls import path
 from locks.agents import api as agents
 from locks.agents import customer_api as bank_acts
 from locks.authorizations import views as authorizations
+from locks.callbacks import api as callbacks
 from locks.cases import api as cases
 from locks.emergency import api as emergency
 from locks.holds import api as holds
@@ -115,6 +116,12 @@ urlpatterns = [
         agents.RiskProposalRejectView.as_view(),
         name="agent-risk-proposal-reject",
     ),
+    path("agent/callbacks", callbacks.CallbackQueueView.as_view(), name="agent-callbacks"),
+    path("agent/callbacks/<int:case_id>/claim", callbacks.CallbackClaimView.as_view(), name="agent-callback-claim"),
+    path(
+        "agent/callbacks/<int:case_id>/outcome", callbacks.CallbackOutcomeView.as_view(), name="agent-callback-outcome"
+    ),
+    path("agent/callbacks/<int:case_id>/calls", callbacks.CallbackCallView.as_view(), name="agent-callback-call"),
     # the customer's side of it
     path("bank-freezes", bank_acts.CustomerFreezeListView.as_view(), name="bank-freezes"),
     path("bank-freezes/<int:freeze_id>/lift", bank_acts.CustomerFreezeLiftView.as_view(), name="bank-freeze-lift"),

@@ -497,6 +497,19 @@ CELERY_BEAT_SCHEDULE["security-log-checkpoint"] = {
     "task": "securitycenter.securitylog.tasks.security_log_checkpoint",
     "schedule": SECURITY_LOG_CHECKPOINT_SECONDS,
 }
+# The call-back queue: a claim is one agent's for this long; an unreachable customer is tried again after
+# CALLBACK_RETRY; a case still unreached this long before its deadline goes to a supervisor. A payment sent
+# to review that nobody confirms ends by REVIEW_DEFAULT_OUTCOME after REVIEW_DEADLINE.
+CALLBACK_CLAIM_LIFETIME = timedelta(minutes=env.int("CALLBACK_CLAIM_MINUTES", default=5))
+CALLBACK_RETRY_AFTER = timedelta(minutes=env.int("CALLBACK_RETRY_MINUTES", default=15))
+CALLBACK_ESCALATE_BEFORE = timedelta(minutes=env.int("CALLBACK_ESCALATE_BEFORE_MINUTES", default=60))
+REVIEW_DEADLINE = timedelta(minutes=env.int("REVIEW_DEADLINE_MINUTES", default=120))
+REVIEW_DEFAULT_OUTCOME = env.str("REVIEW_DEFAULT_OUTCOME", default="decline")
+if REVIEW_DEFAULT_OUTCOME not in {"decline", "approve"}:
+    raise ImproperlyConfigured("REVIEW_DEFAULT_OUTCOME must be decline or approve.")
+CELERY_BEAT_SCHEDULE["reviews-default"] = {"task": "locks.callbacks.tasks.reviews_default_sweep", "schedule": 60}
+CELERY_BEAT_SCHEDULE["callbacks-escalate"] = {"task": "locks.callbacks.tasks.callbacks_escalate_sweep", "schedule": 60}
+CELERY_BEAT_SCHEDULE["review-cases"] = {"task": "locks.authorizations.tasks.review_cases_sweep", "schedule": 60}
 CELERY_BEAT_SCHEDULE["remote-freezes-expire"] = {
     "task": "locks.agents.tasks.remote_freezes_expire",
     "schedule": crontab(minute="*"),
@@ -507,6 +520,7 @@ CELERY_IMPORTS = [
     "accounts.notifications.tasks",
     "locks.agents.tasks",
     "locks.authorizations.tasks",
+    "locks.callbacks.tasks",
     "locks.holds.tasks",
     "locks.holds.webhooks",
     "locks.rules.tasks",

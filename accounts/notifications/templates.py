@@ -149,6 +149,29 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
             "call 95588 now.",
         ),
     },
+    "review_declined": {
+        "zh-Hans": (
+            "交易未通过复核",
+            "您的一笔{amount}的交易未能通过人工复核，已被拒绝，额度已退回。" + _ANTI_FRAUD_ZH,
+        ),
+        "en": (
+            "Payment not approved",
+            "A payment of {amount} did not pass the bank's review and was declined; the amount is back within "
+            "your limits. " + _ANTI_FRAUD_EN,
+        ),
+    },
+    "fraud_confirmed_lesson": {
+        "zh-Hans": (
+            "我们已为您止付并冻结转出",
+            "95588已确认这是一起诈骗：相关交易已止付，所有转出交易已冻结。请在手机银行“安全课堂”阅读：{lesson_id}。"
+            + _ANTI_FRAUD_ZH,
+        ),
+        "en": (
+            "We stopped the payment and froze outgoing transfers",
+            "95588 confirmed this was fraud: the payment is stopped and outgoing transfers are frozen. Read the "
+            "lesson in the app's security centre: {lesson_id}. " + _ANTI_FRAUD_EN,
+        ),
+    },
     "fake_call_reported": {
         "zh-Hans": (
             "已收到您的举报",

@@ -5,8 +5,8 @@ import logging
 
 from locks.authorizations.answers import AuthorizationDecision, decision_answer
 from locks.authorizations.context import Context
-from locks.authorizations.tasks import authorization_decline_record
-from locks.decision.engine import DECLINE, HOLD, Decision
+from locks.authorizations.tasks import authorization_decline_record, authorization_review_case_open
+from locks.decision.engine import DECLINE, HOLD, REVIEW, Decision
 from locks.decision.reasons import CUSTOMER_LOCK_REASONS, SIGNAL_DECLINE_REASONS
 from locks.holds.services import hold_place
 
@@ -30,6 +30,12 @@ def decision_finish(
     if decision.outcome == HOLD:
         hold = hold_place(authorization_id=decision_id)
         hold_id, release_at = hold.pk, hold.release_at
+    elif decision.outcome == REVIEW:
+        # A person must confirm it: the call-back queue gets a case (off the request; the sweep repairs).
+        try:
+            authorization_review_case_open.delay(decision_id)
+        except Exception:  # noqa: BLE001 - the broker may be down; review_cases_sweep opens the case
+            logger.warning("could not enqueue the review case of authorization %s", decision_id)
     elif decision.outcome == DECLINE and announced(decision):
         if declines is None:
             declines_announce([decision_id])

@@ -235,6 +235,38 @@ def add_hold_webhook(result: dict[str, Any], generator: Any, request: Any, publi
             }
         }
     }
+    schemas["ReviewWebhookEvent"] = {
+        "type": "object",
+        "description": "How a payment answered `review` ended: the 95588 call-back confirmed it (approve), found "
+        "fraud (decline), or nobody worked it before the review deadline (the configured default). Signed "
+        "and retried exactly like the hold webhooks.",
+        "required": ["event", "delivery_id", "review"],
+        "properties": {
+            "event": {"type": "string", "enum": ["review.approved", "review.declined"]},
+            "delivery_id": {"type": "integer"},
+            "review": {
+                "type": "object",
+                "properties": {
+                    "authorization_id": {"type": "integer"},
+                    "transaction_id": {"type": "string"},
+                    "outcome": {"type": "string", "enum": ["approve", "decline"]},
+                    "amount": {"type": "integer", "description": "Minor units"},
+                    "currency": {"type": "string"},
+                },
+            },
+        },
+    }
+    result["x-webhooks"]["reviewOutcome"] = {
+        "post": {
+            "summary": "A payment sent to review was approved or declined",
+            "description": WEBHOOK_DESCRIPTION,
+            "parameters": result["x-webhooks"]["holdTransition"]["post"]["parameters"],
+            "requestBody": {
+                "content": {"application/json": {"schema": {"$ref": REF.format(name="ReviewWebhookEvent")}}}
+            },
+            "responses": {"2XX": {"description": "Acknowledged; anything else is retried"}},
+        }
+    }
     info = result.setdefault("info", {})
     info["description"] = info.get("description", "") + "\n\n## Hold webhooks\n\n" + WEBHOOK_DESCRIPTION
     return result

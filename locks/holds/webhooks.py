@@ -1,5 +1,6 @@
-"""Webhooks to the payment core about its holds: recorded in the transaction of the transition, posted after
-it commits, signed, and retried until acknowledged (a 2xx answer).
+"""Webhooks to the payment core about its holds, and about its payments sent to review once they end:
+recorded in the transaction of the change, posted after it commits, signed, and retried until acknowledged
+(a 2xx answer).
 
 The first attempt is a message sent on commit; if it is lost, `webhooks_due` (run by beat through
 `locks.holds.tasks.webhooks_retry`) finds the delivery again, so nothing depends on the broker keeping a
@@ -27,7 +28,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import ServiceClient
-from locks.models import Hold, WebhookAttempt, WebhookDelivery
+from locks.models import Authorization, Hold, WebhookAttempt, WebhookDelivery
 
 SIGNATURE_HEADER = "X-SC-Signature"
 TIMESTAMP_HEADER = "X-SC-Timestamp"
@@ -61,6 +62,35 @@ def webhook_queue(*, hold: Hold, event: str) -> WebhookDelivery | None:
         next_attempt_at=timezone.now() + settings.WEBHOOK_REQUEUE_AFTER,
     )
     transaction.on_commit(partial(webhook_deliver.delay, delivery.pk), robust=True)
+    return delivery
+
+
+def review_webhook_queue(*, authorization: Authorization, approved: bool) -> WebhookDelivery | None:
+    """Tell the payment core how a payment it was told to hold for review ended (once per outcome)."""
+    client = authorization.client
+    if not client.webhook_url:
+        return None
+    event = "review.approved" if approved else "review.declined"
+    delivery, created = WebhookDelivery.objects.get_or_create(
+        authorization=authorization,
+        event=event,
+        defaults={
+            "client": client,
+            "payload": {
+                "event": event,
+                "review": {
+                    "authorization_id": authorization.pk,
+                    "transaction_id": authorization.transaction_id,
+                    "outcome": "approve" if approved else "decline",
+                    "amount": authorization.amount,
+                    "currency": authorization.currency,
+                },
+            },
+            "next_attempt_at": timezone.now() + settings.WEBHOOK_REQUEUE_AFTER,
+        },
+    )
+    if created:
+        transaction.on_commit(partial(webhook_deliver.delay, delivery.pk), robust=True)
     return delivery
 
 

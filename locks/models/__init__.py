@@ -2,6 +2,7 @@
 
 from locks.models.agents import BankCall, FreezeLiftRequest, RemoteFreeze, ServiceSession
 from locks.models.authorizations import Authorization
+from locks.models.callbacks import CaseWork
 from locks.models.cases import Case
 from locks.models.holds import Hold, WebhookAttempt, WebhookDelivery
 from locks.models.lock_settings import LockSettings, PendingLoosening, TravelWindow
@@ -13,6 +14,7 @@ __all__ = [
     "Authorization",
     "BankCall",
     "Case",
+    "CaseWork",
     "ContactConfirmation",
     "FreezeLiftRequest",
     "Hold",

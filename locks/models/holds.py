@@ -43,7 +43,11 @@ class WebhookDelivery(models.Model):
         FAILED = "failed"
 
     client = models.ForeignKey("accounts.ServiceClient", on_delete=models.CASCADE, related_name="webhook_deliveries")
-    hold = models.ForeignKey(Hold, on_delete=models.CASCADE, related_name="webhook_deliveries")
+    # One of the two: a hold's transition, or how a payment sent to review ended (the call-back queue).
+    hold = models.ForeignKey(Hold, null=True, blank=True, on_delete=models.CASCADE, related_name="webhook_deliveries")
+    authorization = models.ForeignKey(
+        "locks.Authorization", null=True, blank=True, on_delete=models.CASCADE, related_name="webhook_deliveries"
+    )
     event = models.CharField(max_length=32)
     payload = models.JSONField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
@@ -53,7 +57,19 @@ class WebhookDelivery(models.Model):
     delivered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["hold", "event"], name="webhook_once_per_transition")]
+        constraints = [
+            models.UniqueConstraint(fields=["hold", "event"], name="webhook_once_per_transition"),
+            models.UniqueConstraint(
+                fields=["authorization", "event"],
+                condition=models.Q(authorization__isnull=False),
+                name="webhook_once_per_review_outcome",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(hold__isnull=False, authorization__isnull=True)
+                | models.Q(hold__isnull=True, authorization__isnull=False),
+                name="webhook_about_a_hold_or_a_review",
+            ),
+        ]
         indexes = [models.Index(fields=["status", "next_attempt_at"])]
 
 

@@ -39,12 +39,36 @@ def risk_entry_propose(
         raise field_error("account", "8 to 34 digits or capital letters.", "invalid_account")
     if severity not in PayeeRiskEntry.Severity.values:
         raise field_error("severity", "medium or high.", "invalid_choice")
-    counterparty = payee_index(number)
+    return risk_entry_propose_counterparty(
+        agent=agent,
+        counterparty=payee_index(number),
+        masked_account=f"****{number[-4:]}",
+        severity=severity,
+        source=source,
+        note=note,
+        origin=origin,
+        case=case,
+    )
+
+
+def risk_entry_propose_counterparty(
+    *,
+    agent: Any,
+    counterparty: str,
+    masked_account: str,
+    severity: str,
+    source: str,
+    note: str,
+    origin: Origin,
+    case: Case | None = None,
+) -> RiskEntryProposal:
+    """Propose a payee known only by its keyed hash (a transaction's counterparty, after a fraud call-back)."""
+    staff_require(agent, "accounts.propose_risk_entry")
     try:
         with transaction.atomic():
             proposal = RiskEntryProposal.objects.create(
                 counterparty=counterparty,
-                masked_account=f"****{number[-4:]}",
+                masked_account=masked_account[:40],
                 severity=severity,
                 source=source,
                 note=note,

@@ -163,6 +163,10 @@ RULES: dict[tuple[str, str], dict[str, int | str]] = {
     ("POST", "api/v1/agent/lift-requests/<int:request_id>/reject"): SUPERVISOR,
     ("GET", "api/v1/agent/risk-proposals"): SUPERVISOR,
     ("POST", "api/v1/agent/risk-proposals"): AGENT,
+    ("GET", "api/v1/agent/callbacks"): AGENT,
+    ("POST", "api/v1/agent/callbacks/<int:case_id>/claim"): AGENT,
+    ("POST", "api/v1/agent/callbacks/<int:case_id>/outcome"): AGENT,
+    ("POST", "api/v1/agent/callbacks/<int:case_id>/calls"): AGENT,
     ("POST", "api/v1/agent/risk-proposals/<int:proposal_id>/approve"): SUPERVISOR,
     ("POST", "api/v1/agent/risk-proposals/<int:proposal_id>/reject"): SUPERVISOR,
     # customers: what 95588 did for them, and "is the bank really calling me?"

@@ -22,6 +22,11 @@ class Staff:
         raw = auth_token_issue(staff_user=self.user, ip_address="10.0.0.8").raw
         self.client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
 
+    def sign_in_again(self):
+        """A fresh token at the current (possibly moved) clock: after time travel the old one is idle."""
+        raw = auth_token_issue(staff_user=self.user, ip_address="10.0.0.8").raw
+        self.client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+
     def post(self, url, body=None):
         return self.client.post(url, body or {}, format="json")
 

@@ -7,9 +7,11 @@ from rest_framework.test import APIClient
 
 from accounts.service_clients import api_key_create
 from accounts.tokens import auth_token_issue
+from locks.cases.services import case_open
 from locks.models import (
     BankCall,
     Case,
+    CaseWork,
     FreezeLiftRequest,
     LockSettings,
     PayeeRiskEntry,
@@ -18,6 +20,7 @@ from locks.models import (
     ServiceSession,
 )
 from securitycenter.securitylog.models import SecurityEvent
+from securitycenter.securitylog.record import Actor
 from tests.factories import ServiceClientFactory, StaffUserFactory
 from tests.locks.agents.conftest import Staff
 
@@ -36,6 +39,7 @@ def world(agent, session):
         f"/api/v1/agent/service-sessions/{session_id}/freezes/{freeze_id}/lift-requests", {"reason": "found it"}
     ).json()["id"]
     call_id = agent.post(f"/api/v1/agent/service-sessions/{session_id}/calls").json()["id"]
+    case_id = case_open(kind=Case.Kind.REVIEW, customer=session.customer, source="test", actor=Actor.system("test")).pk
     proposal_id = agent.post("/api/v1/agent/risk-proposals", {"account": "62220200001234", "severity": "high"}).json()[
         "id"
     ]
@@ -46,6 +50,7 @@ def world(agent, session):
         "r": request_id,
         "c": call_id,
         "p": proposal_id,
+        "k": case_id,
         "account": session.account.pk,
     }
 
@@ -84,6 +89,10 @@ ENDPOINTS = [
     ("post", "/api/v1/agent/risk-proposals/{p}/approve", {}, True),
     ("post", "/api/v1/agent/risk-proposals/{p}/reject", {}, True),
     ("post", "/api/v1/agent/holds/1/stop", {"reason": "call-back found fraud"}, True),
+    ("get", "/api/v1/agent/callbacks", None, False),
+    ("post", "/api/v1/agent/callbacks/{k}/claim", {}, True),
+    ("post", "/api/v1/agent/callbacks/{k}/outcome", {"outcome": "confirmed"}, True),
+    ("post", "/api/v1/agent/callbacks/{k}/calls", {}, True),
 ]
 # Only supervisors (approve_unfreeze, manage_risk_list) may call these: an agent is refused too.
 SUPERVISOR_ONLY = {
@@ -141,6 +150,7 @@ def snapshot():
         LockSettings.objects.aggregate(v=Sum("version"))["v"],
         get_user_model().objects.filter(is_active=True).count(),
         SecurityEvent.objects.exclude(chain="bank").count(),
+        list(CaseWork.objects.values_list("pk", "claimed_by_id", "outcome")),
     )
 
 

@@ -25,6 +25,10 @@ OPERATIONS = {
     ("/api/v1/bank-freezes/{freeze_id}/lift", "post"),
     ("/api/v1/call-status", "get"),
     ("/api/v1/call-status/fake-call-reports", "post"),
+    ("/api/v1/agent/callbacks", "get"),
+    ("/api/v1/agent/callbacks/{case_id}/claim", "post"),
+    ("/api/v1/agent/callbacks/{case_id}/outcome", "post"),
+    ("/api/v1/agent/callbacks/{case_id}/calls", "post"),
 }
 
 
@@ -40,5 +44,6 @@ def test_every_agent_and_call_status_operation_is_documented(client):
     assert {"scope", "channels", "accounts", "reason_code", "note", "expires_at"} <= set(freeze_request)
     call_status = document["components"]["schemas"]["CallStatus"]["properties"]
     assert {"calling", "agent", "code", "message"} <= set(call_status)
+    assert {"holdTransition", "reviewOutcome"} <= set(document["x-webhooks"])
     login = document["components"]["schemas"]["StaffLoginRequest"]
     assert "totp" in login["required"]
