@@ -819,9 +819,13 @@ class Run:
         for pk, hold in holds.items():
             if hold.status != Hold.Status.HELD and (pk, f"hold.{hold.status}") not in per_transition:
                 r.transitions_without_delivery += 1
-        wrong = {d.hold_id for d in deliveries if d.event != f"hold.{holds[d.hold_id].status}"}
+        # Review-outcome deliveries (the call-back queue) have no hold; this script only places holds.
+        hold_deliveries = [(d, d.hold_id) for d in deliveries if d.hold_id is not None]
+        wrong = {hold_id for d, hold_id in hold_deliveries if d.event != f"hold.{holds[hold_id].status}"}
         r.deliveries_for_wrong_event = len(wrong)
-        released_and_stopped |= {d.hold_id for d in deliveries if d.event == "hold.released" and d.hold_id in wrong}
+        released_and_stopped |= {
+            hold_id for d, hold_id in hold_deliveries if d.event == "hold.released" and hold_id in wrong
+        }
         r.released_after_cancel_or_stop = len(released_and_stopped)
         r.attempts = sum(d.attempts for d in deliveries)
         attempt_rows = list(

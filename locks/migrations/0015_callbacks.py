@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0006_staff'),
-        ('locks', '0011_agents'),
+        ('locks', '0014_trusted_contacts'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
