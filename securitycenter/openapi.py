@@ -42,6 +42,12 @@ class ProblemSerializer(serializers.Serializer):
     retry_after = serializers.IntegerField(
         required=False, help_text="On a 429: seconds to wait before trying again (also the Retry-After header)."
     )
+    account_id = serializers.IntegerField(
+        required=False, help_text="On a 409 `version_conflict` of a lock change: the account whose locks moved on."
+    )
+    hold_status = serializers.CharField(
+        required=False, help_text="On a 409 `hold_not_held`: the state the hold is in now."
+    )
 
 
 _RESPONSE_DESCRIPTIONS = {

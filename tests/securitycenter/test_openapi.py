@@ -161,6 +161,8 @@ def test_problem_responses_document_errors_as_problem_json():
         "errors",
         "current",
         "retry_after",
+        "account_id",
+        "hold_status",
     }
     assert problem["properties"]["errors"]["items"] == {"$ref": "#/components/schemas/ProblemFieldError"}
     field_error = document["components"]["schemas"]["ProblemFieldError"]
