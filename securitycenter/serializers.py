@@ -27,6 +27,15 @@ class StrictIntegerField(serializers.IntegerField):
         return int(super().to_internal_value(data))
 
 
+class StrictCharField(serializers.CharField):
+    """A string and nothing that merely converts to one (DRF's CharField takes 0 as "0")."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return str(super().to_internal_value(data))
+
+
 def invalid_field(field: str, message: str, code: str = "invalid") -> serializers.ValidationError:
     """A serializer's validation error on one field (inside `validate()`, where DRF collects them)."""
     return serializers.ValidationError({field: [serializers.ErrorDetail(message, code=code)]})

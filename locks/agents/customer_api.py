@@ -23,7 +23,7 @@ from locks.models import RemoteFreeze
 from locks.rules.api import OTP_HEADER
 from securitycenter.openapi import problem_responses
 from securitycenter.securitylog.record import Origin
-from securitycenter.serializers import StrictSerializer
+from securitycenter.serializers import StrictCharField, StrictSerializer
 
 NOT_CALLING = {
     "zh-Hans": "95588现在没有给您打电话。如果有人自称银行、公安或客服来电，请立即挂断，并拨打95588核实。",
@@ -78,8 +78,8 @@ class CallStatusSerializer(serializers.Serializer):
 
 
 class FakeCallReportSerializer(StrictSerializer):
-    caller_number = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
-    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    caller_number = StrictCharField(max_length=32, required=False, allow_blank=True, default="")
+    note = StrictCharField(max_length=500, required=False, allow_blank=True, default="")
 
 
 def _language(request: Request) -> str:
