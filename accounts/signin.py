@@ -541,7 +541,7 @@ def _staff_refusal(outcome: DomainError) -> DomainError:
 
 
 def _staff_attempt(*, username: str, password: str, totp: str, origin: Origin, permission: str, scope: str) -> Any:
-    """The staff sign-in shared by the agent API (a token) and the admin site (a session); the user or the
+    """The staff sign-in shared by the agent API (a token), the admin site and the console (sessions); the user or the
     refusal to raise."""
     # A call centre signs in from few addresses: its typos must not lock customers out, nor theirs it.
     budget = _address_budget("staff:" + address_key(origin.ip_address))
@@ -590,6 +590,25 @@ def staff_admin_sign_in(*, username: str, password: str, totp: str, origin: Orig
     """
     return _staff_attempt(
         username=username, password=password, totp=totp, origin=origin, permission=ADMIN_SITE, scope="admin_site"
+    )
+
+
+def staff_console_sign_in(*, username: str, password: str, totp: str, origin: Origin) -> Any:
+    """The same throttled password + authenticator check for the agent console; returns the user, whose browser
+    session the console then starts (the console is not an API client: no token is issued)."""
+    return _staff_attempt(
+        username=username, password=password, totp=totp, origin=origin, permission=AGENT_ACCESS, scope="console"
+    )
+
+
+@transaction.atomic
+def staff_console_sign_out(*, user: Any, origin: Origin, reason: str) -> None:
+    """Log the end of a console session: signed out, or ended after inactivity ("idle")."""
+    security_log_record(
+        event_type=EventType.LOGOUT,
+        actor=Actor.agent(user),
+        origin=origin,
+        details={"scope": "console", "staff_user": user.pk, "reason": reason},
     )
 
 

@@ -102,3 +102,17 @@ ensure_catalogues() {
     fi
     DEBUG=1 "$(project_bin python)" manage.py compilemessages --ignore=.venv --ignore=var >/dev/null
 }
+
+# Debian's Chromium for the console's browser tests (Playwright drives it: its own browser download is not
+# reachable), with a CJK font so that screenshots show the Chinese pages. Installed here when missing, as CI's
+# clean machine needs.
+ensure_chromium() {
+    [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] && return 0
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        say "installing chromium (the console's browser tests)"
+        { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei; } >/dev/null
+    else
+        echo "Chromium is missing: install it (Debian/Ubuntu: sudo apt-get install chromium) or set CHROMIUM_PATH." >&2
+        exit 1
+    fi
+}

@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 
 ensure_venv
 ensure_catalogues
+ensure_chromium
 export REDIS_URL=${TEST_REDIS_URL:-redis://127.0.0.1:6379/15}
 # The broker of the real Celery workers some tests start (flushed by them); another test run on the same
 # machine sets both to databases of its own.

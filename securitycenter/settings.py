@@ -128,6 +128,8 @@ INSTALLED_APPS = [
     "securitycenter.securitylog",
     "accounts",
     "locks",
+    # The 95588 agent console (server-rendered pages over the services of every room).
+    "console",
 ]
 
 MIDDLEWARE = [

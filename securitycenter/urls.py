@@ -20,4 +20,5 @@ urlpatterns = [
     path("api/v1/", include("accounts.urls")),
     path("api/v1/", include("locks.urls")),
     path("staff-admin/", staff_admin_site.urls),
+    path("console/", include("console.urls")),
 ]
