@@ -28,7 +28,8 @@ from locks.authorizations.views import key_cache_clear
 from tests.support.world import CALLERS, PATH_VALUES, World, world_build
 
 ALLOW = "allow"
-DOOR_STATUSES = {401, 403, 404, 405}
+# 302: the agent console's door, which sends whoever has no console session to its sign-in page.
+DOOR_STATUSES = {302, 401, 403, 404, 405}
 
 
 def _rule(default: int | str, **by_caller: int | str) -> dict[str, int | str]:
@@ -48,6 +49,10 @@ SUPERVISOR = _rule(403, none=401, supervisor=ALLOW)
 OTHER_AGENTS_OBJECT = _rule(403, none=401, agent=404, supervisor=404)
 # The payment core with the scope the endpoint needs (the "service" caller holds every scope).
 SERVICE = _rule(403, none=401, service=ALLOW)
+# A page of the agent console: only a console session (its own sign-in with password and authenticator code)
+# opens it, so every caller here, who comes with a bearer token or an API key, is sent to the sign-in page.
+# Which staff role opens which page is tested with console sessions in tests/console/test_access.py.
+CONSOLE_PAGE = _rule(302)
 
 # (method, route as written in the URLconf) → rule.
 RULES: dict[tuple[str, str], dict[str, int | str]] = {
@@ -135,6 +140,25 @@ RULES: dict[tuple[str, str], dict[str, int | str]] = {
     ("POST", "api/v1/bank-freezes/<int:freeze_id>/lift"): CUSTOMER_OBJECT,
     ("GET", "api/v1/call-status"): CUSTOMER,
     ("POST", "api/v1/call-status/fake-call-reports"): CUSTOMER,
+    # the agent console (HTML pages; their door is a console session, see CONSOLE_PAGE)
+    ("GET", "console/"): CONSOLE_PAGE,
+    ("GET", "console/sign-in"): PUBLIC,
+    ("POST", "console/sign-in"): PUBLIC,
+    ("POST", "console/sign-out"): CONSOLE_PAGE,
+    ("POST", "console/language"): PUBLIC,
+    ("GET", "console/lookup"): CONSOLE_PAGE,
+    ("POST", "console/lookup"): CONSOLE_PAGE,
+    ("POST", "console/sessions"): CONSOLE_PAGE,
+    ("GET", "console/sessions/<int:session_id>"): CONSOLE_PAGE,
+    ("POST", "console/sessions/<int:session_id>/close"): CONSOLE_PAGE,
+    ("POST", "console/sessions/<int:session_id>/freeze"): CONSOLE_PAGE,
+    ("POST", "console/sessions/<int:session_id>/emergency"): CONSOLE_PAGE,
+    ("POST", "console/sessions/<int:session_id>/hold-stop"): CONSOLE_PAGE,
+    ("POST", "console/sessions/<int:session_id>/calls"): CONSOLE_PAGE,
+    ("POST", "console/sessions/<int:session_id>/calls/<int:call_id>/end"): CONSOLE_PAGE,
+    ("POST", "console/sessions/<int:session_id>/lift-requests"): CONSOLE_PAGE,
+    ("GET", "console/approvals"): CONSOLE_PAGE,
+    ("POST", "console/approvals/decide"): CONSOLE_PAGE,
     # the payment core
     ("POST", "api/v1/authorizations"): SERVICE,
     ("POST", "api/v1/authorizations/batch"): SERVICE,
