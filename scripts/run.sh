@@ -35,6 +35,7 @@ pids+=($!)
 cat <<MSG
 
   Security Center is starting on http://127.0.0.1:$PORT
+    Agent console:          http://127.0.0.1:$PORT/console/
     API docs (Swagger UI):  http://127.0.0.1:$PORT/api/docs/
     API docs (ReDoc):       http://127.0.0.1:$PORT/api/redoc/
     OpenAPI schema:         http://127.0.0.1:$PORT/api/schema/
