@@ -54,6 +54,9 @@ def action_run(request: HttpRequest, action: Action, context: dict[str, Any]) ->
         # 200 even for a refusal: htmx swaps only successful answers, and the panel is what says what went wrong.
         return console_render(request, f"console/panels/{action.name}.html", {"p": state})
     failed = "refusal" in state or not form.is_valid()
+    if "refusal" in state:
+        # On a whole page the refusal goes to the top, where it is seen whichever panel the action was in.
+        messages.error(request, state.pop("refusal"))
     return action.page({action.name: state}, 400 if failed else 200)
 
 

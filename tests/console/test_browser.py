@@ -219,3 +219,10 @@ def test_sign_in_by_keyboard_alone(live_server):
         page.keyboard.type(staff_totp())
         page.keyboard.press("Enter")
         expect(page.locator("#signed-in-as")).to_contain_text(agent.username)
+        # English, by keyboard too: choose it in the labelled list, then the button next to it.
+        page.get_by_label("语言").focus()
+        page.keyboard.press("ArrowDown")
+        page.keyboard.press("Tab")
+        page.keyboard.press("Enter")
+        expect(page.get_by_role("heading", name="Call-back queue")).to_be_visible()
+        expect(page.locator("html")).to_have_attribute("lang", "en")
