@@ -139,6 +139,8 @@ MIDDLEWARE = [
     # Then: an oversized body or a path with a NUL is refused before anything else looks at the request.
     "securitycenter.edge.RequestGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # The console's stylesheet and scripts (and the API docs'), served by the app itself in production too.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "securitycenter.language.RequestLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -210,6 +212,9 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # where collectstatic would write; WhiteNoise looks there as well
+# WhiteNoise serves the apps' static folders as they are (no collectstatic step to forget before a release).
+WHITENOISE_USE_FINDERS = True
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

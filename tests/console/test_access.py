@@ -3,6 +3,8 @@ bearer token (none of them opens a page), and console sessions of each staff rol
 
 The routes are read from console/urls.py, so a page added without a row in REQUIRED fails here."""
 
+import re
+
 import pytest
 from django.test import Client
 from django.urls import URLPattern, reverse
@@ -136,3 +138,12 @@ def test_after_sign_in_the_agent_goes_back_only_to_a_console_page(console_agent)
         HTTP_X_CSRFTOKEN=token,
     )
     assert response["Location"] == "/console/"
+
+
+def test_the_pages_assets_are_served_without_debug_and_from_nowhere_else(client, settings):
+    settings.DEBUG = False
+    response = client.get("/static/console/htmx.min.js")
+    assert response.status_code == 200
+    assert b"htmx" in b"".join(response.streaming_content)
+    page = client.get("/console/sign-in").content.decode()
+    assert re.findall(r'(?:src|href)="(https?:)?//', page) == []
