@@ -9,21 +9,16 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from locks.decision.reasons import Reason, reason_message
+from locks.rules.display import amount_for_people
 
 register = template.Library()
-
-_SYMBOLS = {"CNY": "¥", "USD": "US$", "HKD": "HK$", "EUR": "€"}
 
 
 @register.filter
 def money(minor: int | None, currency: str = "CNY") -> str:
-    """Integer minor units (fen) as an amount for people: 1234567, "CNY" → "¥12,345.67"."""
-    if minor is None:
-        return "—"
-    sign = "-" if minor < 0 else ""
-    whole, cents = divmod(abs(int(minor)), 100)
-    symbol = _SYMBOLS.get(currency or "CNY", f"{currency} ")
-    return f"{sign}{symbol}{whole:,}.{cents:02d}"
+    """Integer minor units (fen) as people read them, the same words the customer's app uses: 1234567 →
+    "12,345.67元" / "12,345.67 yuan"; None (no limit of the customer's own) → "no limit"."""
+    return amount_for_people(minor, currency or "CNY")
 
 
 @register.filter

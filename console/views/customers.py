@@ -27,11 +27,15 @@ from locks.agents.sessions import customer_lookup, service_session_close, servic
 from locks.decision.policy import CHANNELS
 from locks.emergency.scenarios import Scenario
 from locks.emergency.services import action_sentence, emergency_apply
-from locks.emergency.texts import CHANNEL_NAMES, SCENARIO_NAMES
+from locks.emergency.texts import SCENARIO_NAMES
 from locks.holds.services import hold_stop
 from locks.models import BankCall, Hold, RemoteFreeze, ServiceSession
+from locks.rules.display import CHANNEL_NAMES, channels_display, regions_display, time_windows_display
+from locks.securitylog.entries import EntryContext, sentence
 from securitycenter.errors import DomainError, NotFound
 from securitycenter.securitylog.record import Actor, Origin
+
+LOG_LINES = 20
 
 # --- forms ---------------------------------------------------------------------------------------------
 
@@ -171,13 +175,9 @@ def session_open(request: HttpRequest) -> HttpResponse:
 # --- the customer view --------------------------------------------------------------------------------
 
 
-def _channel_names(channels: list[str]) -> str:
-    return ", ".join(str(CHANNEL_NAMES.get(c, c)) for c in channels)
-
-
 def freeze_scope_words(scope: str, channels: list[str]) -> str:
     if scope == RemoteFreeze.Scope.CHANNELS:
-        return _channel_names(channels)
+        return channels_display(channels)
     return str(dict(labels.FREEZE_SCOPES)[scope])
 
 
@@ -217,6 +217,12 @@ def _customer_page(request: HttpRequest, session_id: int, panels: dict[str, Any]
                 view.session.verification_method, view.session.verification_method
             ),
             "freeze_reasons": dict(labels.FREEZE_REASONS),
+            "regions": {
+                item.account.pk: regions_display(item.locks["region"]["mode"], item.locks["region"]["regions"])
+                for item in view.accounts
+            },
+            "times": {item.account.pk: time_windows_display(item.locks["time"]["windows"]) for item in view.accounts},
+            "log": _log_lines(view),
             "channel_names": CHANNEL_NAMES,
             "freeze_scope_words": {f.pk: freeze_scope_words(f.scope, f.channels) for f in view.remote_freezes},
             "hold_panels": hold_panels,
@@ -224,6 +230,13 @@ def _customer_page(request: HttpRequest, session_id: int, panels: dict[str, Any]
         },
         status=status,
     )
+
+
+def _log_lines(view: Any) -> list[tuple[Any, str]]:
+    """The customer's security log as the customer reads it in the app (the same sentences), newest first."""
+    events = view.security_log[:LOG_LINES]
+    context = EntryContext(events, customer_id=view.customer.pk)
+    return [(event, sentence(event, context)) for event in events]
 
 
 def _panel_for(

@@ -51,7 +51,7 @@ def test_a_freeze_is_asked_first_and_changes_nothing_until_confirmed(signed_in_a
     asked = signed_in_agent.post(url, FREEZE)
     assert asked.status_code == 200
     assert "请确认" in asked.content.decode()
-    assert "立即冻结赵六所有账户和银行卡的“无卡支付（网上及快捷支付）”？原因：疑似诈骗。" in asked.content.decode()
+    assert "立即冻结赵六所有账户和银行卡的“无卡支付（网上及快捷支付）”？原因：疑似被骗。" in asked.content.decode()
     assert not RemoteFreeze.objects.exists()
 
     done = signed_in_agent.post(url, {**FREEZE, "confirmed": "yes"})
