@@ -14,6 +14,7 @@ from functools import wraps
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -44,6 +45,11 @@ ROLE_NAMES = {
 }
 
 View = Callable[..., HttpResponse]
+
+# The project's Content-Security-Policy forbids every form (its API pages have none); the console's pages post
+# their forms to the console itself, and nowhere else.
+CONSOLE_CSP = {"form-action": ["'self'"]}
+console_csp = csp_update(CONSOLE_CSP)
 
 
 def console_prepare(request: HttpRequest) -> None:
@@ -151,7 +157,7 @@ def console_page(permission: str = "accounts.agent_access") -> Callable[[View], 
                 return console_render(request, "console/forbidden.html", status=403)
             return view(request, *args, **kwargs)
 
-        return wrapped
+        return console_csp(wrapped)
 
     return decorator
 

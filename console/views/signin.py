@@ -10,6 +10,7 @@ from accounts.signin import staff_console_sign_in
 from console.access import (
     LANGUAGES,
     SESSION_LANGUAGE,
+    console_csp,
     console_page,
     console_prepare,
     console_render,
@@ -50,6 +51,7 @@ class SignInForm(ConsoleForm):
 
 
 @require_http_methods(["GET", "POST"])
+@console_csp
 def sign_in(request: HttpRequest) -> HttpResponse:
     console_prepare(request)
     staff, _why = signed_in_staff(request)

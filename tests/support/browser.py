@@ -44,8 +44,16 @@ def browser_page(base_url: str, *, name: str = "page", width: int = 1280, height
             )
             context.set_default_timeout(TIMEOUT_MS)
             page = context.new_page()
+            # The page must work under the project's Content-Security-Policy: a blocked script, style or
+            # form shows up as a console error, and fails the test.
+            blocked: list[str] = []
+            page.on(
+                "console",
+                lambda message: blocked.append(message.text) if "Content Security Policy" in message.text else None,
+            )
             try:
                 yield page
+                assert not blocked, f"the Content-Security-Policy blocked: {blocked}"
             except BaseException:
                 FAILURES.mkdir(parents=True, exist_ok=True)
                 page.screenshot(path=str(FAILURES / f"{name}.png"), full_page=True)
