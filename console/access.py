@@ -8,10 +8,11 @@ unattended desk does not keep showing a customer). Every page names the one perm
 with `accounts.roles.staff_has`, the check the services themselves make.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from functools import wraps
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from csp.decorators import csp_update
@@ -52,14 +53,16 @@ CONSOLE_CSP = {"form-action": ["'self'"]}
 console_csp = csp_update(CONSOLE_CSP)
 
 
-def console_prepare(request: HttpRequest) -> None:
-    """Language and time zone of every console page (the console's choice, not the browser's header)."""
+@contextmanager
+def console_locale(request: HttpRequest) -> Iterator[None]:
+    """Language and time zone of a console page (the console's choice, not the browser's header), for the
+    length of the request only: the thread serves API requests next, which must not read Beijing time."""
     language = request.session.get(SESSION_LANGUAGE, DEFAULT_LANGUAGE)
     if language not in dict(LANGUAGES):
         language = DEFAULT_LANGUAGE
-    translation.activate(language)
-    request.LANGUAGE_CODE = language
-    timezone.activate(TIME_ZONE)
+    with translation.override(language), timezone.override(TIME_ZONE):
+        request.LANGUAGE_CODE = language
+        yield
 
 
 def is_htmx(request: HttpRequest) -> bool:
@@ -148,16 +151,16 @@ def console_page(permission: str = "accounts.agent_access") -> Callable[[View], 
     def decorator(view: View) -> View:
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            console_prepare(request)
-            staff, why = signed_in_staff(request)
-            if staff is None:
-                return _to_sign_in(request, why)
-            request.staff = staff  # type: ignore[attr-defined]
-            if not (staff_has(staff, "accounts.agent_access") and staff_has(staff, permission)):
-                return console_render(request, "console/forbidden.html", status=403)
-            return view(request, *args, **kwargs)
+            with console_locale(request):
+                staff, why = signed_in_staff(request)
+                if staff is None:
+                    return _to_sign_in(request, why)
+                request.staff = staff  # type: ignore[attr-defined]
+                if not (staff_has(staff, "accounts.agent_access") and staff_has(staff, permission)):
+                    return console_render(request, "console/forbidden.html", status=403)
+                return view(request, *args, **kwargs)
 
-        return console_csp(wrapped)
+        return cast(View, console_csp(wrapped))
 
     return decorator
 

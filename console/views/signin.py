@@ -12,7 +12,7 @@ from console.access import (
     SESSION_LANGUAGE,
     console_csp,
     console_page,
-    console_prepare,
+    console_locale,
     console_render,
     console_sign_in_session,
     console_sign_out_session,
@@ -53,7 +53,11 @@ class SignInForm(ConsoleForm):
 @require_http_methods(["GET", "POST"])
 @console_csp
 def sign_in(request: HttpRequest) -> HttpResponse:
-    console_prepare(request)
+    with console_locale(request):
+        return _sign_in(request)
+
+
+def _sign_in(request: HttpRequest) -> HttpResponse:
     staff, _why = signed_in_staff(request)
     next_url = safe_next(request, request.POST.get("next") or request.GET.get("next"))
     if staff is not None and request.method == "GET":

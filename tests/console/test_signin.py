@@ -66,3 +66,14 @@ def test_english_is_available(console_agent):
     page = console_agent.get("/console/").content.decode()
     assert "Call-back queue" in page
     assert '<html lang="en">' in page
+
+
+def test_a_console_page_leaves_the_threads_time_zone_and_language_as_they_were(console_agent):
+    from django.utils import timezone, translation
+
+    console_agent.sign_in()
+    console_agent.get("/console/")
+    assert timezone.get_current_timezone_name() == "UTC"
+    with translation.override("en"):
+        console_agent.get("/console/")
+        assert translation.get_language() == "en"
