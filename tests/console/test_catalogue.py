@@ -4,7 +4,7 @@ lists the console shows name exactly the values the services accept."""
 import re
 from pathlib import Path
 
-import polib
+import polib  # type: ignore[import-untyped, unused-ignore]
 from django.utils import translation
 
 from console import labels
