@@ -8,10 +8,12 @@ from locks.cases import api as cases
 from locks.emergency import api as emergency
 from locks.holds import api as holds
 from locks.lessons import api as lessons
+from locks.profile import api as profile
 from locks.risklist import api as risklist
 from locks.rules import api as rules
 from locks.securitylog import api as securitylog
 from locks.trusted import api as trusted
+from locks.selfcheck import api as selfcheck
 
 # The payment core's endpoints, included first by the root URLconf: resolution walks patterns in order and
 # these take almost every request the service gets.
@@ -57,6 +59,10 @@ urlpatterns = [
     path("cases", cases.CaseListView.as_view(), name="cases"),
     path("cases/<int:case_id>", cases.CaseDetailView.as_view(), name="case"),
     path("emergency", emergency.EmergencyView.as_view(), name="emergency"),
+    path("self-check", selfcheck.SelfCheckView.as_view(), name="self-check"),
+    path("self-check/fixes", selfcheck.SelfCheckFixView.as_view(), name="self-check-fixes"),
+    path("self-check/<int:run_id>", selfcheck.SelfCheckDetailView.as_view(), name="self-check-run"),
+    path("profile", profile.ProfileView.as_view(), name="profile"),
     path("lessons", lessons.LessonListView.as_view(), name="lessons"),
     path("lessons/<str:lesson_id>", lessons.LessonDetailView.as_view(), name="lesson"),
     path("security-log", securitylog.SecurityLogView.as_view(), name="security-log"),

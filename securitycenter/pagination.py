@@ -5,8 +5,10 @@ security-log entry must not shift the next page by one. A cursor that does not d
 `cursor` parameter (DRF's own answer is a 404, which would read as "no such list").
 """
 
+import base64
 from typing import Any
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import CursorPagination
@@ -23,10 +25,14 @@ class CustomerListPagination(CursorPagination):
     ordering = ("-created_at", "-id")
 
     def decode_cursor(self, request: Request) -> Any:
+        raw = request.query_params.get(self.cursor_query_param)
         try:
+            # DRF's own decoding skips characters outside base64, so "%%%" would read as the first page.
+            if raw is not None:
+                base64.b64decode(raw.encode("ascii"), validate=True)
             return super().decode_cursor(request)
-        except NotFound:
-            raise invalid_field("cursor", "This cursor is not one the API gave out.", "invalid_cursor") from None
+        except (NotFound, ValueError, UnicodeEncodeError):
+            raise invalid_field("cursor", _("This cursor is not one the API gave out."), "invalid_cursor") from None
 
     def get_page_size(self, request: Request) -> int:
         raw = request.query_params.get(self.page_size_query_param)

@@ -521,6 +521,11 @@ CELERY_BEAT_SCHEDULE["remote-freezes-expire"] = {
     "task": "locks.agents.tasks.remote_freezes_expire",
     "schedule": crontab(minute="*"),
 }
+# The weekly self-check scan (安全检测): Monday 02:00 UTC (10:00 in China), one task per customer.
+CELERY_BEAT_SCHEDULE["self-check-weekly"] = {
+    "task": "locks.selfcheck.tasks.self_check_weekly_sweep",
+    "schedule": crontab(minute=0, hour=2, day_of_week=1),
+}
 CELERY_IMPORTS = [
     "securitycenter.securitylog.tasks",
     "accounts.notifications.delivery",
@@ -532,4 +537,5 @@ CELERY_IMPORTS = [
     "locks.holds.webhooks",
     "locks.rules.tasks",
     "locks.trusted.tasks",
+    "locks.selfcheck.tasks",
 ]

@@ -5,7 +5,7 @@ from typing import Any
 from django.shortcuts import get_object_or_404
 from django.urls import URLPattern, path
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import serializers, status
+from rest_framework import generics, serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -18,6 +18,7 @@ from accounts.signin import customer_sign_in, device_list, device_revoke, staff_
 from accounts.tokens import token_idle_timeout
 from securitycenter.client_address import client_address
 from securitycenter.openapi import ProblemSerializer
+from securitycenter.pagination import ordered_pagination
 from securitycenter.problems import PROBLEM_CONTENT_TYPE
 from securitycenter.securitylog.record import Actor, Origin
 
@@ -204,18 +205,27 @@ class MeView(APIView):
         return Response(MeSerializer(request_customer(request)).data)
 
 
-class DeviceListView(APIView):
+class DeviceListView(generics.ListAPIView):
     permission_classes = [IsCustomer]
+    serializer_class = DeviceSerializer
+    pagination_class = ordered_pagination("-last_seen_at", "-id")
+
+    def get_queryset(self) -> Any:
+        return device_list(customer=request_customer(self.request))
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), "current_device_pk": _token(self.request).device_id}
 
     @extend_schema(
         summary="The customer's devices",
         description="Every device the customer signed in from, the revoked ones included, most recent first.",
-        responses={200: DeviceSerializer(many=True), **_problems({401: _UNAUTHENTICATED, 403: _NOT_A_CUSTOMER})},
+        responses={
+            200: DeviceSerializer(many=True),
+            **_problems({400: "A bad cursor or page size.", 401: _UNAUTHENTICATED, 403: _NOT_A_CUSTOMER}),
+        },
     )
-    def get(self, request: Request) -> Response:
-        devices = device_list(customer=request_customer(request))
-        context = {"current_device_pk": _token(request).device_id}
-        return Response(DeviceSerializer(devices, many=True, context=context).data)
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
 
 
 class DeviceRevokeView(APIView):

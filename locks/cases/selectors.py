@@ -1,6 +1,7 @@
 """Reads of cases: a customer's own (another's is a 404), and the open ones in queue order."""
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from accounts.models import Customer
 from locks.models import Case
@@ -17,7 +18,7 @@ def customer_cases(*, customer: Customer, status: str | None = None) -> QuerySet
 def customer_case_get(*, customer: Customer, case_id: int) -> Case:
     case = customer_cases(customer=customer).filter(pk=case_id).first()
     if case is None:
-        raise NotFound("No such case.")
+        raise NotFound(_("No such case."))
     return case
 
 

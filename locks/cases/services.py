@@ -4,6 +4,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import BankAccount, Customer
 from locks.models import Authorization, Case, Hold
@@ -103,9 +104,9 @@ def case_close(
             cases = cases.filter(customer=customer)
         case = cases.filter(pk=case_id).first()
         if case is None:
-            raise NotFound("No such case.")
+            raise NotFound(_("No such case."))
         if case.status != Case.Status.OPEN:
-            raise Conflict("This case is already closed.", code="case_closed")
+            raise Conflict(_("This case is already closed."), code="case_closed")
         case.status = Case.Status.CLOSED
         case.closed_at = timezone.now()
         case.closed_by = _actor_label(actor)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from accounts.models import BankAccount, Customer, Device
 from accounts.notifications.queue import notification_queue
@@ -54,17 +55,19 @@ def scenario_parse(value: Any, *, field_name: str = "scenario") -> Scenario:
         return Scenario(value)
     except ValueError:
         choices = ", ".join(s.value for s in Scenario)
-        raise field_error(field_name, f"Unknown scenario; one of {choices}.", "invalid_choice") from None
+        raise field_error(
+            field_name, _("Unknown scenario; one of %(choices)s.") % {"choices": choices}, "invalid_choice"
+        ) from None
 
 
 def _card(customer: Customer, card_id: int | None) -> BankAccount:
     if card_id is None:
-        raise field_error("card_id", "Name the lost card.", "required")
+        raise field_error("card_id", _("Name the lost card."), "required")
     card = customer_accounts(customer=customer).select_related("customer").filter(pk=card_id, kind__in=CARD_KINDS)
     found = card.first()
     if found is None:
         # Another customer's card is indistinguishable from a missing one.
-        raise NotFound("No such card.", code="card_not_found", field="card_id")
+        raise NotFound(_("No such card."), code="card_not_found", field="card_id")
     return found
 
 

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.http import Http404
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers
+from rest_framework import generics, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -16,6 +16,7 @@ from locks.holds.services import hold_cancel, hold_release_early, hold_stop
 from locks.lessons.fit import lesson_for_reasons
 from locks.models import Hold
 from securitycenter.openapi import problem_responses
+from securitycenter.pagination import ordered_pagination
 from securitycenter.securitylog.models import EventType
 from securitycenter.securitylog.record import Actor, Origin, security_log_record
 from securitycenter.serializers import StrictSerializer
@@ -63,17 +64,21 @@ def _holds() -> Any:
     return Hold.objects.select_related("authorization", "account")
 
 
-class CustomerHoldListView(APIView):
+class CustomerHoldListView(generics.ListAPIView):
     permission_classes = [IsCustomer]
+    serializer_class = HoldSerializer
+    pagination_class = ordered_pagination("-created_at", "-id")
+
+    def get_queryset(self) -> Any:
+        return _holds().filter(account__customer=request_customer(self.request))
 
     @extend_schema(
         operation_id="holds_list",
         summary="My held transfers",
-        responses={200: HoldSerializer(many=True), **problem_responses(401, 403)},
+        responses={200: HoldSerializer(many=True), **problem_responses(400, 401, 403)},
     )
-    def get(self, request: Request) -> Response:
-        holds = _holds().filter(account__customer=request_customer(request))
-        return Response(HoldSerializer(holds, many=True).data)
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
 
 
 class CustomerHoldDetailView(APIView):

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -58,5 +59,5 @@ class LessonDetailView(APIView):
     def get(self, request: Request, lesson_id: str) -> Response:
         lesson = LESSONS_BY_ID.get(lesson_id)
         if lesson is None:
-            raise NotFound("No such lesson.", field="lesson_id")
+            raise NotFound(_("No such lesson."), field="lesson_id")
         return Response(LessonSerializer(lesson_data(lesson, full=True)).data)

@@ -9,6 +9,7 @@ from locks.models.lock_settings import LockSettings, PendingLoosening, TravelWin
 from locks.models.notme import NotMeReport
 from locks.models.risklist import PayeeRiskEntry, RiskEntryProposal
 from locks.models.trusted import ContactConfirmation, TrustedContact
+from locks.models.selfcheck import SelfCheckNotice, SelfCheckRun
 
 __all__ = [
     "Authorization",
@@ -25,6 +26,8 @@ __all__ = [
     "RemoteFreeze",
     "RiskEntryProposal",
     "ServiceSession",
+    "SelfCheckNotice",
+    "SelfCheckRun",
     "TravelWindow",
     "TrustedContact",
     "WebhookAttempt",

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.request import Request
@@ -62,7 +63,7 @@ class LogFilterSerializer(StrictSerializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs.get("since") and attrs.get("until") and attrs["until"] <= attrs["since"]:
-            raise invalid_field("until", "Must be after since.", "invalid_range")
+            raise invalid_field("until", _("Must be after since."), "invalid_range")
         return attrs
 
 
@@ -80,7 +81,7 @@ class SecurityLogView(generics.ListAPIView):
             try:
                 customer_account_get(customer=customer, account_id=filters["account"])
             except NotFound:
-                raise NotFound("No such account.", field="account") from None
+                raise NotFound(_("No such account."), field="account") from None
         return customer_log_entries(
             customer=customer,
             category=filters.get("category"),

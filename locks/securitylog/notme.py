@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from accounts.models import BankAccount, Customer, Device
 from accounts.notifications.queue import notification_queue
@@ -56,7 +57,7 @@ def not_me_report_entry(
     kind = entry_kind(event)
     if kind is None:
         raise Unprocessable(
-            "This kind of entry cannot be reported; call 95588 if something is wrong.", code="not_reportable"
+            _("This kind of entry cannot be reported; call 95588 if something is wrong."), code="not_reportable"
         )
     authorization = None
     if kind == "declined_payment":
@@ -83,7 +84,7 @@ def not_me_report_payment(
         .first()
     )
     if authorization is None:
-        raise NotFound("No such payment.", code="payment_not_found", field="transaction_id")
+        raise NotFound(_("No such payment."), code="payment_not_found", field="transaction_id")
     kind = {
         Authorization.Outcome.DECLINE: "declined_payment",
         Authorization.Outcome.HOLD: "held_payment",

@@ -3,6 +3,7 @@
 from datetime import datetime
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from accounts.models import Customer
 from locks.securitylog.entries import event_types_of
@@ -35,5 +36,5 @@ def customer_log_entries(
 def customer_log_entry_get(*, customer: Customer, entry_id: int) -> SecurityEvent:
     entry = customer_log_entries(customer=customer).filter(pk=entry_id).first()
     if entry is None:
-        raise NotFound("No such security-log entry.")
+        raise NotFound(_("No such security-log entry."))
     return entry

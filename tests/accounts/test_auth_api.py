@@ -195,7 +195,7 @@ def test_devices_list_marks_the_current_one(customer, session):
     assert tablet.status_code == 200
     response = customer_client(session).get("/api/v1/devices")
     assert response.status_code == 200
-    devices = {d["name"]: d for d in response.json()}
+    devices = {d["name"]: d for d in response.json()["results"]}
     assert set(devices) == {"iPhone 15", "Tab"}
     assert devices["iPhone 15"]["current"] is True
     assert devices["Tab"]["current"] is False
@@ -213,7 +213,7 @@ def test_devices_list_marks_the_current_one(customer, session):
     }
     # Another customer's devices are not listed.
     DeviceFactory(name="Not mine")
-    assert len(customer_client(session).get("/api/v1/devices").json()) == 2
+    assert len(customer_client(session).get("/api/v1/devices").json()["results"]) == 2
 
 
 def test_revoking_a_device_kills_its_tokens(customer, session):

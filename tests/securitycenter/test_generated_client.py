@@ -224,4 +224,4 @@ def test_agent_journey(api, live_server, world):
 
     client, device = customer_signed_in(api, live_server, world["customer"])
     mine = _module(api, "api.customer_holds.holds_list").sync(client=client, x_device_id=device)
-    assert [(h.id, h.status) for h in mine] == [(decision.hold.id, models.HoldStatusEnum.STOPPED)]
+    assert [(h.id, h.status) for h in mine.results] == [(decision.hold.id, models.HoldStatusEnum.STOPPED)]

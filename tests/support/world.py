@@ -24,6 +24,7 @@ from locks.models import (
     ServiceSession,
     TrustedContact,
 )
+from locks.selfcheck.services import self_check_run
 from securitycenter.crypto import token_hash
 from securitycenter.securitylog.models import EventType
 from securitycenter.securitylog.record import Actor, security_log_record
@@ -62,6 +63,7 @@ class World:
     authorization: Any
     case: Case
     entry: Any
+    self_check: Any
     headers: dict[str, dict[str, str]]
     # A third agent's work on the customer: the matrix's agent and supervisor are other staff.
     session: Any = None
@@ -158,6 +160,7 @@ def world_build() -> World:
         hold=hold,
         authorization=authorization,
         case=case_open(kind=Case.Kind.INCIDENT, customer=customer, source="not_me", actor=Actor.system()),
+        self_check=self_check_run(customer=customer),
         entry=security_log_record(
             event_type=EventType.LOGIN_SUCCEEDED,
             actor=Actor.customer(customer),
@@ -205,6 +208,7 @@ PATH_VALUES: dict[str, Callable[[World], Any]] = {
     "case_id": lambda w: w.case.pk,
     "entry_id": lambda w: w.entry.pk,
     "lesson_id": lambda w: "fake_tax_refund",
+    "run_id": lambda w: w.self_check.pk,
     "customer_number": lambda w: w.customer.customer_number,
     "transaction_id": lambda w: w.authorization.transaction_id,
     "session_id": lambda w: w.session.pk,

@@ -173,10 +173,10 @@ def test_cancelling_twice_is_a_409_whose_status_is_the_http_status(core, account
 def test_customers_see_only_their_own_holds(core, account):
     hold_id = transfer(account)["hold"]["id"]
     owner = customer_client(account.customer)
-    assert [h["id"] for h in owner.get("/api/v1/holds").json()] == [hold_id]
+    assert [h["id"] for h in owner.get("/api/v1/holds").json()["results"]] == [hold_id]
     assert owner.get(f"/api/v1/holds/{hold_id}").json()["can_cancel"] is True
     stranger = customer_client(CustomerFactory())
-    assert stranger.get("/api/v1/holds").json() == []
+    assert stranger.get("/api/v1/holds").json()["results"] == []
     assert stranger.get(f"/api/v1/holds/{hold_id}").status_code == 404
     assert stranger.post(f"/api/v1/holds/{hold_id}/cancel").status_code == 404
     assert APIClient().get("/api/v1/holds").status_code == 401

@@ -70,8 +70,7 @@ def test_declines_holds_and_checks_carry_the_fitting_lesson(session, would_pass)
     assert log[0]["lesson_id"] == "card_details_phishing"
     holds_log = session.client.get("/api/v1/security-log?category=hold").json()["results"]
     assert holds_log[0]["lesson_id"] == "fake_police_safe_account"
-    holds = session.client.get("/api/v1/holds").json()
-    holds = holds["results"] if isinstance(holds, dict) else holds
+    holds = session.client.get("/api/v1/holds").json()["results"]
     assert holds[0]["lesson_id"] == "fake_police_safe_account"
 
 
