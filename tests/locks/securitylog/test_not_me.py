@@ -273,3 +273,82 @@ def test_works_with_redis_down_and_tells_every_channel(session, settings, django
     channels = sorted(n.channel for n in session.customer.notifications.filter(template="not_me_reported"))
     assert channels == ["email", "push", "sms"]
     assert latest(EventType.NOT_ME_REPORTED).details["entry_id"] == entry.pk
+
+
+def _entry_of_kind(session, kind, fresh_otp, settings):
+    """Make one entry of `kind` the real way; returns the URL that reports it."""
+    if kind == "new_device":
+        return f"/api/v1/security-log/{thief_sign_in(session).pk}/not-me"
+    if kind == "sign_in":
+        security_log_record(
+            event_type=EventType.LOGIN_SUCCEEDED,
+            actor=Actor.customer(session.customer),
+            customer=session.customer,
+            details={"device_pk": DeviceFactory(customer=session.customer).pk, "new_device": False},
+        )
+        return f"/api/v1/security-log/{latest(EventType.LOGIN_SUCCEEDED).pk}/not-me"
+    if kind == "authenticator":
+        added = OtpDeviceFactory(customer=session.customer)
+        security_log_record(
+            event_type=EventType.OTP_DEVICE_ENROLLED,
+            actor=Actor.customer(session.customer),
+            customer=session.customer,
+            details={"device_id": added.pk, "name": added.name},
+        )
+        return f"/api/v1/security-log/{latest(EventType.OTP_DEVICE_ENROLLED).pk}/not-me"
+    if kind == "lock_change":
+        session.patch({"version": 1, "channels": {"atm": False}})
+        session.patch({"version": 2, "channels": {"atm": True}}, otp=fresh_otp())
+        return f"/api/v1/security-log/{latest(EventType.LOCK_CHANGED).pk}/not-me"
+    if kind == "pending_loosening":
+        settings.LOOSENING_DELAY = timedelta(hours=1)
+        session.patch({"version": 1, "channels": {"atm": False}})
+        session.patch({"version": 2, "channels": {"atm": True}}, otp=fresh_otp())
+        return f"/api/v1/security-log/{latest(EventType.LOOSENING_REQUESTED).pk}/not-me"
+    if kind == "declined_payment":
+        auth = AuthorizationFactory(account=session.account, outcome="decline", reasons=["channel_off"])
+        authorization_decline_log(authorization_id=auth.pk)
+        return f"/api/v1/security-log/{latest(EventType.AUTHORIZATION_DECLINED).pk}/not-me"
+    if kind == "held_payment":
+        hold_place(authorization_id=AuthorizationFactory(account=session.account, outcome="hold").pk)
+        return f"/api/v1/security-log/{latest(EventType.HOLD_PLACED).pk}/not-me"
+    auth = AuthorizationFactory(account=session.account, outcome="approve")
+    return f"/api/v1/payments/{auth.transaction_id}/not-me"
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "sign_in",
+        "new_device",
+        "authenticator",
+        "lock_change",
+        "pending_loosening",
+        "declined_payment",
+        "held_payment",
+        "approved_payment",
+    ],
+)
+def test_each_kind_reported_twice_acts_once(session, fresh_otp, settings, kind):
+    url = _entry_of_kind(session, kind, fresh_otp, settings)
+    first = session.client.post(url)
+    assert first.status_code == 200, first.json()
+    assert first.json()["entry_kind"] == kind and first.json()["already_reported"] is False
+    assert first.json()["case"]["kind"] == "incident"
+    state = (
+        SecurityEvent.objects.count(),
+        Case.objects.count(),
+        session.customer.notifications.count(),
+        list(LockSettings.objects.order_by("account_id").values_list("version", flat=True)),
+    )
+    second = session.client.post(url)
+    assert second.status_code == 200
+    assert second.json()["already_reported"] is True
+    assert second.json()["actions"] == first.json()["actions"]
+    after = (
+        SecurityEvent.objects.count(),
+        Case.objects.count(),
+        session.customer.notifications.count(),
+        list(LockSettings.objects.order_by("account_id").values_list("version", flat=True)),
+    )
+    assert after == state
