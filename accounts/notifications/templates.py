@@ -272,23 +272,22 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
     "emergency_applied": {
         "zh-Hans": (
             "应急处理已生效",
-            "已为您执行应急处理“{scenario}”：{summary}。如需恢复，请在应用内验证身份后解除，或致电95588。",
+            "已为您执行应急处理“{scenario}”：{summary}如需恢复，请在应用内验证身份后解除，或致电95588。",
         ),
         "en": (
             "Emergency protection is on",
-            'We applied the emergency protection "{scenario}": {summary}. To lift it, confirm your identity in '
+            'We applied the emergency protection "{scenario}": {summary} To lift it, confirm your identity in '
             "the app or call 95588.",
         ),
     },
     "not_me_reported": {
         "zh-Hans": (
             "已收到您的“非本人操作”报告",
-            "您报告了一条非本人操作的记录（{entry}）。我们已{summary}，并已通知银行工作人员，95588将与您联系。",
+            "您报告了一条非本人操作的记录（{entry}）。我们已为您处理：{summary}95588将与您联系。",
         ),
         "en": (
             "We received your report",
-            "You reported an entry that wasn't you ({entry}). We have {summary}, and told the bank's staff: "
-            "95588 will call you back.",
+            "You reported an entry that wasn't you ({entry}). What we did: {summary} 95588 will call you back.",
         ),
     },
     "self_check_finding": {

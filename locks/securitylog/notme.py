@@ -23,6 +23,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import override
 
 from accounts.models import BankAccount, Customer, Device
 from accounts.notifications.queue import notification_queue
@@ -36,6 +37,7 @@ from locks.models import Authorization, Case, Hold, NotMeReport, PendingLoosenin
 from locks.rules.changes import Proposal, lock_change, pending_loosening_cancel, proposal_tightens
 from locks.securitylog.entries import entry_kind
 from locks.securitylog.selectors import customer_log_entry_get
+from locks.securitylog.texts import ENTRY_KIND_NAMES, not_me_action_render
 from securitycenter.errors import NotFound, Unprocessable
 from securitycenter.securitylog.models import EventType, SecurityEvent
 from securitycenter.securitylog.record import Actor, Origin, security_log_record
@@ -217,9 +219,18 @@ def _act(report: NotMeReport, *, customer: Customer, origin: Origin, current_dev
     notification_queue(
         customer=customer,
         template="not_me_reported",
-        params={"entry": kind.replace("_", " "), "summary": ", ".join(a["code"].replace("_", " ") for a in actions)},
+        params=_notice_params(customer, kind, actions),
         channels=channels,
     )
+
+
+def _notice_params(customer: Customer, kind: str, actions: list[dict[str, Any]]) -> dict[str, str]:
+    """The notification's texts, in the customer's own language (it is read later, on their phone)."""
+    with override(customer.language):
+        return {
+            "entry": str(ENTRY_KIND_NAMES.get(kind, kind)),
+            "summary": " ".join(not_me_action_render(a)["message"] for a in actions),
+        }
 
 
 def _account_of(

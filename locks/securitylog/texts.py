@@ -26,6 +26,17 @@ _TEXTS = {
     ),
 }
 
+ENTRY_KIND_NAMES = {
+    "sign_in": _("a sign-in"),
+    "new_device": _("a sign-in on a new device"),
+    "authenticator": _("an authenticator app added"),
+    "lock_change": _("a change of your locks"),
+    "pending_loosening": _("a requested loosening of your locks"),
+    "declined_payment": _("a declined payment"),
+    "approved_payment": _("a payment"),
+    "held_payment": _("a held transfer"),
+}
+
 _UNDO_REQUESTS: dict[str, dict[str, Any] | None] = {
     "device_removed": None,
     "authenticator_removed": {"method": "POST", "path": "/api/v1/otp/authenticators", "otp": True},

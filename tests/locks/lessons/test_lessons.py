@@ -79,3 +79,14 @@ def test_lessons_refuse_everybody_but_customers(db):
         for path in ("/api/v1/lessons", "/api/v1/lessons/fake_tax_refund"):
             status = APIClient().get(path, **headers).status_code
             assert status == (401 if name == "anonymous" else 403), (name, path)
+
+
+def test_error_details_follow_the_language_too(session):
+    zh = session.client.post("/api/v1/emergency", {}, format="json", HTTP_ACCEPT_LANGUAGE="zh-Hans").json()
+    en = session.client.post("/api/v1/emergency", {}, format="json", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert zh["errors"][0]["message"] == "该字段是必填项。"  # DRF's own zh-Hans catalogue
+    assert en["errors"][0]["message"] == "This field is required."
+    missing = session.client.get("/api/v1/lessons/nope", HTTP_ACCEPT_LANGUAGE="zh-Hans").json()
+    assert missing["detail"] == "没有这节课程。"
+    # No header: the customer's profile language (zh-Hans by default).
+    assert session.client.get("/api/v1/lessons/nope").json()["detail"] == "没有这节课程。"

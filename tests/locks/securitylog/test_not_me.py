@@ -352,3 +352,11 @@ def test_each_kind_reported_twice_acts_once(session, fresh_otp, settings, kind):
         list(LockSettings.objects.order_by("account_id").values_list("version", flat=True)),
     )
     assert after == state
+
+
+def test_the_notice_is_in_the_customers_language(session):
+    entry = thief_sign_in(session)
+    report(session, entry)
+    note = session.customer.notifications.filter(template="not_me_reported").first()
+    assert "新设备" in note.params["entry"]
+    assert "95588" in note.params["summary"] or "退出" in note.params["summary"]
