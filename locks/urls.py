@@ -12,8 +12,8 @@ from locks.profile import api as profile
 from locks.risklist import api as risklist
 from locks.rules import api as rules
 from locks.securitylog import api as securitylog
-from locks.trusted import api as trusted
 from locks.selfcheck import api as selfcheck
+from locks.trusted import api as trusted
 
 # The payment core's endpoints, included first by the root URLconf: resolution walks patterns in order and
 # these take almost every request the service gets.

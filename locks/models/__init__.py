@@ -8,8 +8,8 @@ from locks.models.holds import Hold, WebhookAttempt, WebhookDelivery
 from locks.models.lock_settings import LockSettings, PendingLoosening, TravelWindow
 from locks.models.notme import NotMeReport
 from locks.models.risklist import PayeeRiskEntry, RiskEntryProposal
-from locks.models.trusted import ContactConfirmation, TrustedContact
 from locks.models.selfcheck import SelfCheckNotice, SelfCheckRun
+from locks.models.trusted import ContactConfirmation, TrustedContact
 
 __all__ = [
     "Authorization",
