@@ -25,6 +25,11 @@ _WORDS = {
     "unknown_lift_request": _("This request does not exist."),
     "case_claimed": _("Another agent has already claimed this case."),
     "case_closed": _("This case is already closed."),
+    "unknown_case": _("This case does not exist."),
+    "claimed_by_another": _("Another agent is working this case."),
+    "claim_expired": _("Your claim on this case lapsed: claim it again."),
+    "not_claimed": _("Claim the case before recording its outcome."),
+    "escalated_to_supervisor": _("This case went to a supervisor: the payment is released within the hour."),
     "hold_not_held": _("This payment is no longer held."),
 }
 

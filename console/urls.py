@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from console.views import approvals, customers, queue, signin
+from console.views import approvals, cases, customers, queue, signin
 
 app_name = "console"
 
@@ -11,6 +11,10 @@ urlpatterns = [
     path("sign-in", signin.sign_in, name="sign-in"),
     path("sign-out", signin.sign_out, name="sign-out"),
     path("language", signin.language, name="language"),
+    path("cases/<int:case_id>", cases.case, name="case"),
+    path("cases/<int:case_id>/claim", cases.claim, name="claim"),
+    path("cases/<int:case_id>/calls", cases.case_call, name="case-call"),
+    path("cases/<int:case_id>/outcome", cases.outcome, name="outcome"),
     path("lookup", customers.lookup, name="lookup"),
     path("sessions", customers.session_open, name="session-open"),
     path("sessions/<int:session_id>", customers.customer, name="customer"),

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
+from accounts.roles import staff_number
 from locks.decision.reasons import Reason, reason_message
 from locks.rules.display import amount_for_people
 
@@ -86,3 +87,9 @@ def actor_words(event: Any) -> str:
     if event.actor_type == "service":
         return _("the payment core")
     return _("the system")
+
+
+@register.filter
+def staff_no(user: Any) -> str:
+    """The work number an agent gives on the phone (the one the customer's app shows)."""
+    return staff_number(user)

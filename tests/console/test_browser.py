@@ -19,7 +19,7 @@ from accounts.tokens import auth_token_issue
 from locks.authorizations import context as authorizations
 from locks.authorizations import views as hotpath
 from locks.cases.services import case_open
-from locks.models import Case, FreezeLiftRequest, RemoteFreeze
+from locks.models import Case, CaseWork, FreezeLiftRequest, RemoteFreeze
 from securitycenter.securitylog.models import EventType, SecurityEvent
 from securitycenter.securitylog.record import Actor
 from tests.factories import (
@@ -90,6 +90,19 @@ def open_record(page: Page, customer):
     expect(page.locator("#customer-name")).to_contain_text(customer.name)
 
 
+def claim_and_open_record(page: Page, row, case, customer):
+    """Claim the case from the queue (asked, then confirmed), and open the customer's record from the case."""
+    row.get_by_role("button", name=f"领取工单 #{case.pk}").click()
+    expect(page.locator("#panel-claim")).to_contain_text(f"领取张三的工单 #{case.pk}？")
+    page.locator("#panel-claim").get_by_role("button", name="确认执行").click()
+    expect(page.locator("#messages")).to_contain_text(f"工单 #{case.pk} 已由您领取")
+    expect(page.locator("#case-status")).to_contain_text("您已领取")
+    expect(page.get_by_label("来电人如何核实身份？")).to_have_value("outbound_call")
+    page.get_by_label("通话编号").fill("CALL-20261202-0001")
+    page.get_by_role("button", name="打开资料").click()
+    expect(page.locator("#customer-name")).to_contain_text(customer.name)
+
+
 def test_an_agent_freezes_card_not_present_and_the_next_such_payment_is_declined(live_server, payment_core):
     agent = StaffUserFactory(groups=["agent"])
     customer = CustomerFactory(name="张三")
@@ -110,8 +123,9 @@ def test_an_agent_freezes_card_not_present_and_the_next_such_payment_is_declined
     with browser_page(live_server.url, name="freeze") as page:
         sign_in(page, agent)
         expect(page.locator("#roles")).to_contain_text("坐席")
-        expect(page.locator(f"#case-{case.pk}")).to_contain_text("张三")
-        open_record(page, customer)
+        row = page.locator(f"#case-{case.pk}")
+        expect(row).to_contain_text("张三")
+        claim_and_open_record(page, row, case, customer)
 
         freeze = page.locator("#panel-freeze")
         freeze.get_by_label("无卡支付（网上及快捷支付）").check()
@@ -129,6 +143,7 @@ def test_an_agent_freezes_card_not_present_and_the_next_such_payment_is_declined
         assert answer["decision"] == "decline"
         assert "card_not_present_frozen" in [r["code"] for r in answer["reasons"]]
 
+    assert CaseWork.objects.get(case=case).claimed_by == agent
     freeze_row = RemoteFreeze.objects.get(customer=customer)
     assert freeze_row.scope == RemoteFreeze.Scope.CARD_NOT_PRESENT
     assert freeze_row.placed_by == agent
