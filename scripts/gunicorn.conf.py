@@ -7,6 +7,9 @@ thread switches to gthread workers.
 """
 
 import os
+from typing import Any
+
+from prometheus_client import multiprocess
 
 bind = os.environ.get("WEB_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("WEB_WORKERS") or os.cpu_count() or 2)
@@ -25,5 +28,12 @@ preload_app = True
 timeout = int(os.environ.get("WEB_TIMEOUT_SECONDS", "30"))
 graceful_timeout = int(os.environ.get("WEB_GRACEFUL_TIMEOUT_SECONDS", "20"))
 # A worker that has served this many requests is replaced (jittered so they do not all restart at once).
-max_requests = int(os.environ.get("WEB_MAX_REQUESTS", "100000"))
+# Off by default: each new worker writes a new set of metrics files.
+max_requests = int(os.environ.get("WEB_MAX_REQUESTS", "0"))
 max_requests_jitter = max_requests // 10
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """A worker that is gone no longer counts in the live gauges of prometheus_client's multiprocess mode."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        multiprocess.mark_process_dead(worker.pid)

@@ -116,3 +116,13 @@ ensure_chromium() {
         exit 1
     fi
 }
+
+# Metrics of this host's processes of one kind (web, worker): a folder of their own under METRICS_DIR,
+# emptied at start (a restarted process group must not add its predecessors' counters twice); /metrics
+# adds up every kind's folder (securitycenter.metrics).
+metrics_dir_prepare() {
+    export METRICS_DIR=${METRICS_DIR:-$PWD/var/metrics}
+    export PROMETHEUS_MULTIPROC_DIR="$METRICS_DIR/$1"
+    rm -rf "$PROMETHEUS_MULTIPROC_DIR"
+    mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
+}

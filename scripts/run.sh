@@ -39,7 +39,7 @@ cat <<MSG
     API docs (Swagger UI):  http://127.0.0.1:$PORT/api/docs/
     API docs (ReDoc):       http://127.0.0.1:$PORT/api/redoc/
     OpenAPI schema:         http://127.0.0.1:$PORT/api/schema/
-    Health:                 http://127.0.0.1:$PORT/healthz
+    Health:                 http://127.0.0.1:$PORT/healthz/ready (live: /healthz/live)
   Demo sign-in details are printed above. Ctrl-C stops the web server, worker and beat.
 
 MSG

@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
 settings_check
+metrics_dir_prepare web
 # The one place the web server is chosen. gunicorn with sync workers won the comparison in
 # docs/performance.md; another server is added here, with its configuration, once it is measured better.
 server=${WEB_SERVER:-gunicorn}

@@ -10,6 +10,7 @@ cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
 settings_check
+metrics_dir_prepare worker
 exec "$(project_bin celery)" -A securitycenter worker \
     --queues "${WORKER_QUEUES:-celery,holds,webhooks}" \
     --concurrency "${WORKER_CONCURRENCY:-$(nproc)}" \

@@ -12,6 +12,7 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+from django_guid.integrations import CeleryIntegration
 from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -125,15 +126,19 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "csp",
+    "django_guid",
     "securitycenter.securitylog",
     "accounts",
     "locks",
     # The 95588 agent console (server-rendered pages over the services of every room).
     "console",
+    "securitycenter.operations",
 ]
 
 MIDDLEWARE = [
-    # Outermost, so that every answer gets them, the guard's refusals included.
+    # First, so every log line of the request (and the tasks it enqueues) carries its request id.
+    "django_guid.middleware.guid_middleware",
+    # Next, so that every answer gets them, the guard's refusals included.
     "securitycenter.edge.NoStoreMiddleware",
     "csp.middleware.CSPMiddleware",
     # Then: an oversized body or a path with a NUL is refused before anything else looks at the request.
@@ -297,7 +302,8 @@ if CELERY_TASK_TIME_LIMIT <= CELERY_TASK_SOFT_TIME_LIMIT:
         f"CELERY_TASK_TIME_LIMIT_SECONDS must be above CELERY_TASK_SOFT_TIME_LIMIT_SECONDS{_WHAT_TO_SET}"
     )
 # A child that has run this many tasks is replaced: bounded memory growth in a long-running worker.
-CELERY_WORKER_MAX_TASKS_PER_CHILD = env.int("CELERY_WORKER_MAX_TASKS_PER_CHILD", default=1000)
+# Off by default: each new child writes a new set of metrics files (securitycenter.metrics).
+CELERY_WORKER_MAX_TASKS_PER_CHILD = env.int("CELERY_WORKER_MAX_TASKS_PER_CHILD", default=0) or None
 CELERY_BEAT_SCHEDULE = {
     "authorization-declines-sweep": {
         "task": "locks.authorizations.tasks.authorization_declines_sweep",
@@ -394,18 +400,49 @@ SECURE_HSTS_SECONDS = 0 if DEBUG else env.int("SECURE_HSTS_SECONDS", default=315
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz(/live|/ready)?$"]
 X_FRAME_OPTIONS = "DENY"
 
+# --- Logs: one JSON object a line in production (plain text in development), each with the request id ------
+# The id comes from the proxy's header (REQUEST_ID_HEADER; a value that is not a UUID is replaced) or is
+# made here, is returned in the same header, and travels in the headers of every task the request enqueues,
+# so one payment can be followed from the API through the worker.
+REQUEST_ID_HEADER = env.str("REQUEST_ID_HEADER", default="X-Request-ID")
+DJANGO_GUID = {
+    "GUID_HEADER_NAME": REQUEST_ID_HEADER,
+    "VALIDATE_GUID": True,
+    "RETURN_HEADER": True,
+    "EXPOSE_HEADER": False,
+    "INTEGRATIONS": [CeleryIntegration(use_django_logging=True)],
+}
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if DEBUG else "json")
+if LOG_FORMAT not in {"json", "plain"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or plain{_WHAT_TO_SET}")
+# The worker logs through this configuration too (JSON, request ids), not through Celery's own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "django_guid.log_filters.CorrelationId", "correlation_id_field": "request_id"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # Django gives its "django" logger a console handler of its own (DEBUG only) and lets it propagate: with
     # ours on the root as well, runserver printed every 4xx twice. Its records go to the root handler alone.
-    "loggers": {"django": {"handlers": [], "level": "INFO"}},
+    "loggers": {
+        "django": {"handlers": [], "level": "INFO"},
+        # It logs every id it sets or passes on, at INFO: noise, and a cost on every request.
+        "django_guid": {"level": "WARNING"},
+    },
 }
 
 # --- Account safety locks ---------------------------------------------------------------------------
@@ -538,4 +575,34 @@ CELERY_IMPORTS = [
     "locks.rules.tasks",
     "locks.trusted.tasks",
     "locks.selfcheck.tasks",
+    "securitycenter.operations.tasks",
 ]
+
+# --- Operations: health, heartbeats, metrics ------------------------------------------------------
+# Bearer tokens of the bank's operators (comma separated, for rotation): /metrics and the detailed health
+# answers. None set: nobody gets them.
+OPERATOR_TOKENS = [t.strip() for t in env.list("OPERATOR_TOKENS", default=[]) if t.strip()]
+if not DEBUG and any(len(t) < 32 for t in OPERATOR_TOKENS):
+    raise ImproperlyConfigured(f"Each of OPERATOR_TOKENS must be at least 32 characters{_WHAT_TO_SET}")
+RELEASE = env.str("RELEASE", default="unknown")
+# Beat sends a heartbeat task to every queue this often; readiness fails when a worker on a queue or beat
+# has not been seen for HEALTH_STALE_SECONDS.
+HEALTH_HEARTBEAT_SECONDS = env.int("HEALTH_HEARTBEAT_SECONDS", default=15)
+HEALTH_STALE_AFTER = timedelta(seconds=env.int("HEALTH_STALE_SECONDS", default=120))
+CELERY_BEAT_SCHEDULER = "securitycenter.operations.beat:RecordingScheduler"
+CELERY_BEAT_SCHEDULE.update(
+    {
+        f"heartbeat-{queue.name}": {
+            "task": "securitycenter.operations.tasks.operations_heartbeat",
+            "schedule": HEALTH_HEARTBEAT_SECONDS,
+            "args": (queue.name,),
+            "options": {"queue": queue.name, "expires": HEALTH_HEARTBEAT_SECONDS * 2},
+        }
+        for queue in CELERY_TASK_QUEUES
+    }
+)
+# A hold still held this long after its release time counts as overdue in the metrics.
+HOLD_OVERDUE_AFTER = timedelta(seconds=env.int("HOLD_OVERDUE_SECONDS", default=300))
+# Where the web and worker processes of this host write their metrics (one folder per kind, set by the
+# scripts); empty: one process, its own registry (development, tests).
+METRICS_DIR = env.str("METRICS_DIR", default="")

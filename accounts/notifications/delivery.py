@@ -37,6 +37,7 @@ from accounts.notifications.backends import (
     TransientDeliveryError,
 )
 from accounts.notifications.templates import SECRET_PARAMS, UnknownTemplate, notification_render
+from securitycenter.metrics import NOTIFICATION_FAILURES
 
 logger = logging.getLogger(__name__)
 
@@ -133,6 +134,7 @@ def notification_send(*, notification_id: int) -> DeliveryOutcome:
             }
         if outcome is DeliveryOutcome.FAILED:
             notification.status = Notification.Status.FAILED
+            transaction.on_commit(NOTIFICATION_FAILURES.labels(notification.channel).inc)
             logger.warning(
                 "notification %s (%s, %s) failed after %s attempts: %s",
                 notification.pk,

@@ -9,6 +9,7 @@ from locks.authorizations.tasks import authorization_decline_record, authorizati
 from locks.decision.engine import DECLINE, HOLD, REVIEW, Decision
 from locks.decision.reasons import CUSTOMER_LOCK_REASONS, SIGNAL_DECLINE_REASONS
 from locks.holds.services import hold_place
+from securitycenter.metrics import decision_count
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +28,8 @@ def decision_finish(
     With `declines` the decline's id is added to it for `declines_announce` instead of enqueued at once.
     """
     hold_id = release_at = None
+    reasons = tuple(map(str, decision.reasons))
+    decision_count(decision.outcome, reasons, degraded=degraded)
     if decision.outcome == HOLD:
         hold = hold_place(authorization_id=decision_id)
         hold_id, release_at = hold.pk, hold.release_at
@@ -45,7 +48,7 @@ def decision_finish(
         decision_id=decision_id,
         transaction_id=ctx.request.transaction_id,
         outcome=decision.outcome,
-        reasons=tuple(map(str, decision.reasons)),
+        reasons=reasons,
         policy_version=policy_version,
         degraded=degraded,
         hold_id=hold_id,
@@ -72,6 +75,8 @@ def declines_announce(authorization_ids: list[int]) -> None:
     """
     if not authorization_ids:
         return
+    # One line a message, not a decision: what lets a decline be followed (by request id) into the worker.
+    logger.info("sent %d decline(s) to be logged and announced: %s", len(authorization_ids), authorization_ids[:20])
     try:
         if len(authorization_ids) == 1:
             authorization_decline_record.delay(authorization_ids[0])

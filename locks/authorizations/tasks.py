@@ -19,7 +19,8 @@ logger = logging.getLogger(__name__)
 
 @shared_task(ignore_result=True)
 def authorization_decline_record(authorization_id: int) -> None:
-    authorization_decline_log(authorization_id=authorization_id)
+    if authorization_decline_log(authorization_id=authorization_id):
+        logger.info("decline of authorization %s logged and announced", authorization_id)
 
 
 @shared_task(ignore_result=True)

@@ -24,6 +24,7 @@ from locks.authorizations.request import AuthorizationRequest, BatchRequest, req
 from locks.authorizations.reversal import authorization_reverse
 from securitycenter.crypto import token_hash
 from securitycenter.errors import DomainError, InvalidInput, NotAuthenticated, NotFound, NotPermitted
+from securitycenter.metrics import BATCH_SECONDS, SINGLE_SECONDS
 from securitycenter.problems import domain_problem, domain_problem_response, problem, problem_response
 
 WRITE_SCOPE: Final = "authorizations:write"
@@ -96,7 +97,8 @@ def _json(body: msgspec.Struct | dict[str, Any]) -> HttpResponse:
 
 @service_endpoint("POST", WRITE_SCOPE)
 def authorization_create(request: HttpRequest, client_id: int) -> HttpResponse:
-    return _json(authorize(request=request_decode(request.body), client_id=client_id))
+    with SINGLE_SECONDS.time():
+        return _json(authorize(request=request_decode(request.body), client_id=client_id))
 
 
 def _item(raw: msgspec.Raw) -> AuthorizationRequest | DomainError:
@@ -120,8 +122,9 @@ def authorization_batch(request: HttpRequest, client_id: int) -> HttpResponse:
         raise InvalidInput('The body must be {"transactions": [...]}.', field="transactions") from None
     if not batch.transactions or len(batch.transactions) > settings.AUTHORIZATION_BATCH_MAX:
         raise InvalidInput(f"Send 1 to {settings.AUTHORIZATION_BATCH_MAX} transactions.", field="transactions")
-    results = authorize_batch(items=[_item(raw) for raw in batch.transactions], client_id=client_id)
-    return _json({"results": [_batch_item(result) for result in results]})
+    with BATCH_SECONDS.time():
+        results = authorize_batch(items=[_item(raw) for raw in batch.transactions], client_id=client_id)
+        return _json({"results": [_batch_item(result) for result in results]})
 
 
 @service_endpoint("GET", READ_SCOPE)

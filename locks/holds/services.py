@@ -32,6 +32,7 @@ from locks.holds.webhooks import webhook_queue
 from locks.models import Authorization, Case, ContactConfirmation, Hold
 from locks.trusted.services import confirmation_request, trusted_contact_verified
 from securitycenter.errors import Conflict
+from securitycenter.metrics import HOLDS_PLACED, HOLDS_RESOLVED
 from securitycenter.securitylog.models import EventType
 from securitycenter.securitylog.record import Actor, Origin, security_log_record
 
@@ -88,6 +89,7 @@ def hold_place(*, authorization_id: int, release_at: datetime | None = None) -> 
             },
             channels=["push", "sms"],
         )
+        transaction.on_commit(HOLDS_PLACED.inc)
     return hold
 
 
@@ -175,6 +177,7 @@ def _transition(
         if to != Hold.Status.RELEASED:
             _give_back(hold, now)
         webhook_queue(hold=hold, event=webhook_event)
+        transaction.on_commit(HOLDS_RESOLVED.labels(to).inc)
     return hold
 
 

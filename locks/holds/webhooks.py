@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from accounts.models import ServiceClient
 from locks.models import Authorization, Hold, WebhookAttempt, WebhookDelivery
+from securitycenter.metrics import webhook_attempt_count
 
 SIGNATURE_HEADER = "X-SC-Signature"
 TIMESTAMP_HEADER = "X-SC-Timestamp"
@@ -174,6 +175,7 @@ def webhook_send(*, delivery_id: int) -> bool:
             error=error,
             duration_ms=int((time.monotonic() - started) * 1000),
         )
+        webhook_attempt_count(status_code)
         delivery.attempts += 1
         acknowledged = status_code is not None and 200 <= status_code < 300
         if acknowledged:

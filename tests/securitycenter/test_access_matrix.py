@@ -57,6 +57,10 @@ CONSOLE_PAGE = _rule(302)
 # (method, route as written in the URLconf) → rule.
 RULES: dict[tuple[str, str], dict[str, int | str]] = {
     ("GET", "healthz"): PUBLIC,
+    ("GET", "healthz/live"): PUBLIC,
+    ("GET", "healthz/ready"): PUBLIC,
+    # the bank's operators: a token of their own, which no other caller has
+    ("GET", "metrics"): _rule(401),
     ("GET", "api/schema/"): PUBLIC,
     ("GET", "api/docs/"): PUBLIC,
     ("GET", "api/redoc/"): PUBLIC,

@@ -29,4 +29,3 @@ def test_every_task_has_a_soft_and_a_hard_time_limit():
         assert task.time_limit in (None, app.conf.task_time_limit), name
         assert task.soft_time_limit in (None, app.conf.task_soft_time_limit), name
     assert app.conf.worker_prefetch_multiplier == 1
-    assert app.conf.worker_max_tasks_per_child > 0

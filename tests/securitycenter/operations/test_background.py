@@ -1,0 +1,198 @@
+"""With a real worker and beat (started by scripts/worker.sh and scripts/beat.sh): a request id is followed
+from the API into the task it enqueued, and readiness fails once beat is stopped."""
+
+import contextlib
+import copy
+import io
+import json
+import logging
+import logging.config
+import os
+import signal
+import subprocess
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+import orjson
+import pytest
+import redis
+from django.conf import settings as django_settings
+from django.test import Client
+from django.utils.log import DEFAULT_LOGGING
+
+from locks.models import Authorization
+from tests.locks.authorizations.support import RAW_KEY, locks, payment
+from tests.locks.holds.test_holds_e2e import broker_pools_forget, database_url
+from tests.support.services import broker_redis_url, cache_redis_url
+
+pytestmark = [pytest.mark.integration, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+REPO = Path(__file__).resolve().parents[3]
+OPERATOR = "operator-token-for-the-background-tests-0123456789"
+
+
+class Background:
+    def __init__(self, tmp_path: Path) -> None:
+        self.tmp_path = tmp_path
+        self.env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "securitycenter.settings",
+            "DEBUG": "1",
+            "LOG_FORMAT": "json",
+            "DATABASE_URL": database_url(),
+            "REDIS_URL": cache_redis_url(),
+            "CELERY_BROKER_URL": broker_redis_url(),
+            "CELERY_TASK_ALWAYS_EAGER": "0",
+            "HEALTH_HEARTBEAT_SECONDS": "1",
+            "METRICS_DIR": str(tmp_path / "metrics"),
+            "BEAT_SCHEDULE_FILE": str(tmp_path / "beat-schedule"),
+            "WORKER_CONCURRENCY": "1",
+            "WORKER_NAME": f"background-{os.getpid()}@%h",
+            "PATH": f"{REPO / '.venv' / 'bin'}:{os.environ['PATH']}",
+        }
+        self.procs: dict[str, subprocess.Popen] = {}
+
+    def log(self, name: str) -> Path:
+        return self.tmp_path / f"{name}.log"
+
+    def start(self, name: str) -> None:
+        with self.log(name).open("wb") as out:
+            self.procs[name] = subprocess.Popen(
+                [str(REPO / "scripts" / f"{name}.sh")],
+                cwd=REPO,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def stop(self, name: str) -> None:
+        proc = self.procs.pop(name)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=15)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+
+    def json_lines(self, name: str) -> list[dict]:
+        out = []
+        for line in self.log(name).read_text(errors="replace").splitlines():
+            with contextlib.suppress(ValueError):
+                record = json.loads(line)
+                if isinstance(record, dict):
+                    out.append(record)
+        return out
+
+    def tails(self) -> str:
+        return "\n".join(
+            f"--- {name} ---\n" + "\n".join(self.log(name).read_text(errors="replace").splitlines()[-30:])
+            for name in ("worker", "beat")
+            if self.log(name).exists()
+        )
+
+
+def wait_for(predicate, *, timeout: float, what: str, background: Background):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout}s waiting for {what}\n{background.tails()}")
+        time.sleep(0.2)
+
+
+@pytest.fixture
+def background(transactional_db, tmp_path, settings):
+    broker = redis.Redis.from_url(broker_redis_url())
+    broker.flushdb()
+    settings.CELERY_BROKER_URL = broker_redis_url()
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.OPERATOR_TOKENS = [OPERATOR]
+    broker_pools_forget()
+    processes = Background(tmp_path)
+    try:
+        yield processes
+    finally:
+        for name in list(processes.procs):
+            processes.stop(name)
+        broker_pools_forget()
+        broker.flushdb()
+        broker.close()
+
+
+@pytest.fixture
+def api_log(monkeypatch):
+    """This process's log lines as the service writes them in production: JSON, through the settings."""
+    stream = io.StringIO()
+    monkeypatch.setattr("sys.stderr", stream)
+    config = copy.deepcopy(django_settings.LOGGING)
+    config["handlers"]["console"]["formatter"] = "json"
+    logging.config.dictConfig(DEFAULT_LOGGING)
+    logging.config.dictConfig(config)
+    yield lambda: [json.loads(line) for line in stream.getvalue().splitlines() if line.startswith("{")]
+    logging.config.dictConfig({"version": 1, "disable_existing_loggers": False, "root": {"handlers": []}})
+
+
+def test_a_request_id_is_in_the_api_log_line_and_in_the_worker_log_line_of_the_task_it_enqueued(
+    background, api_log, service, account
+):
+    background.start("worker")
+    wait_for(
+        lambda: " ready." in background.log("worker").read_text(errors="replace"),
+        timeout=60,
+        what="the worker",
+        background=background,
+    )
+    locks(account, channels_off=["pos"])
+    request_id = uuid.uuid4().hex
+    response = Client().post(
+        "/api/v1/authorizations",
+        orjson.dumps(payment(account, 1)),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"ApiKey {RAW_KEY}",
+        HTTP_X_REQUEST_ID=request_id,
+    )
+    assert response.json()["decision"] == "decline"
+    assert response["X-Request-ID"] == request_id
+    decline = Authorization.objects.get(transaction_id=f"txn-{account.pk}-1")
+
+    api_lines = [line for line in api_log() if line["message"].startswith("sent 1 decline")]
+    assert [line["request_id"] for line in api_lines] == [request_id]
+    assert {"time", "level", "logger", "message", "request_id"} <= set(api_lines[0])
+
+    expected = f"decline of authorization {decline.pk} logged and announced"
+    task_lines = wait_for(
+        lambda: [line for line in background.json_lines("worker") if line.get("message") == expected],
+        timeout=30,
+        what="the task's log line",
+        background=background,
+    )
+    assert [line["request_id"] for line in task_lines] == [request_id]
+    assert task_lines[0]["logger"] == "locks.authorizations.tasks"
+
+
+def test_readiness_follows_the_worker_and_beat_and_fails_with_beat_stopped(background, client, settings):
+    settings.HEALTH_STALE_AFTER = timedelta(seconds=4)
+    assert client.get("/healthz/ready").status_code == 503  # nothing seen yet
+    background.start("worker")
+    background.start("beat")
+    wait_for(lambda: client.get("/healthz/ready").status_code == 200, timeout=60, what="ready", background=background)
+    detailed = client.get("/healthz/ready", HTTP_AUTHORIZATION=f"Bearer {OPERATOR}").json()
+    assert all(h["ok"] for h in detailed["heartbeats"].values()), detailed
+
+    background.stop("beat")
+    response = wait_for(
+        lambda: (r := client.get("/healthz/ready")).status_code == 503 and r,
+        timeout=30,
+        what="readiness to fail without beat",
+        background=background,
+    )
+    assert response.json() == {"status": "down"}
+    heartbeats = client.get("/healthz/ready", HTTP_AUTHORIZATION=f"Bearer {OPERATOR}").json()["heartbeats"]
+    assert heartbeats["beat"]["ok"] is False
+    assert client.get("/healthz/live").status_code == 200
