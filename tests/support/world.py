@@ -26,6 +26,7 @@ from locks.models import (
 )
 from locks.selfcheck.services import self_check_run
 from securitycenter.crypto import token_hash
+from securitycenter.operations.heartbeats import heartbeat_record, required_heartbeats
 from securitycenter.securitylog.models import EventType
 from securitycenter.securitylog.record import Actor, security_log_record
 from tests.factories import (
@@ -90,6 +91,8 @@ def _service_headers(client: ServiceClient) -> dict[str, str]:
 
 
 def world_build() -> World:
+    # Readiness answers 200 (not 503) only when a worker on every queue and beat were seen lately.
+    heartbeat_record(*required_heartbeats())
     customer, device, customer_headers = _customer_headers()
     _, _, other_headers = _customer_headers()
     account = BankAccountFactory(customer=customer)
