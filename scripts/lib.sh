@@ -126,3 +126,38 @@ metrics_dir_prepare() {
     rm -rf "$PROMETHEUS_MULTIPROC_DIR"
     mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
 }
+
+rabbitmq_reachable() {
+    .venv/bin/python - <<'PY'
+import socket, sys
+try:
+    socket.create_connection(("127.0.0.1", 5672), timeout=1).close()
+except OSError:
+    sys.exit(1)
+PY
+}
+
+# RabbitMQ on 127.0.0.1:5672, the production broker option whose tests run in CI (each test run uses a vhost
+# of its own, created and deleted by the tests: tests/support/services.py). Installed and started if needed.
+ensure_rabbitmq() {
+    rabbitmq_reachable && rabbitmqctl -q await_startup >/dev/null 2>&1 && return 0
+    if ! command -v rabbitmq-server >/dev/null 2>&1; then
+        if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+            say "installing rabbitmq-server"
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -q rabbitmq-server >/dev/null
+        else
+            echo "RabbitMQ is not installed (Debian/Ubuntu: apt-get install rabbitmq-server); its tests are skipped." >&2
+            return 1
+        fi
+    fi
+    if ! rabbitmq_reachable; then
+        say "starting RabbitMQ"
+        RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 rabbitmq-server -detached >/dev/null 2>&1 || true
+    fi
+    for _ in $(seq 120); do
+        rabbitmq_reachable && rabbitmqctl -q await_startup >/dev/null 2>&1 && return 0
+        sleep 0.5
+    done
+    echo "RabbitMQ did not come up on 127.0.0.1:5672" >&2
+    return 1
+}

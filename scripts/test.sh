@@ -20,5 +20,9 @@ if [ -z "${DATABASE_URL:-}" ]; then
         say "PostgreSQL is not available: running on SQLite; tests that need real row locks are skipped"
     fi
 fi
+# RabbitMQ, the production broker option: the end-to-end broker tests run against it too; CI must have it.
+if ! ensure_rabbitmq && [ -n "${CI:-}" ]; then
+    echo "CI runs the RabbitMQ tests and RabbitMQ could not be started." >&2; exit 1
+fi
 say "pytest (database: ${DATABASE_URL:-sqlite})"
 exec .venv/bin/python -m pytest "$@"

@@ -1,7 +1,8 @@
 """Cooling-off holds end to end: a real Celery worker and beat, PostgreSQL, Redis, a short period.
 
 The worker and beat are separate processes on the test database (rows are committed: transaction=True),
-with the broker on Redis DB 14 and the cache on DB 15. This process places, cancels and stops holds
+with the broker on Redis (TEST_BROKER_REDIS_URL) or on RabbitMQ (a vhost of the run's own: the production broker
+option), and the cache on the tests' Redis database. This process places, cancels and stops holds
 through the API with eager Celery off, so every task (notification, release, webhook) runs in the worker.
 """
 
@@ -16,7 +17,6 @@ from pathlib import Path
 
 import orjson
 import pytest
-import redis
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
@@ -34,7 +34,7 @@ from securitycenter.securitylog.record import chain_name
 from securitycenter.securitylog.verify import security_log_verify
 from tests.factories import BankAccountFactory, CustomerFactory, DeviceFactory, StaffUserFactory
 from tests.locks.holds.webhook_receiver import Receiver
-from tests.support.services import broker_redis_url, cache_redis_url
+from tests.support.services import broker_redis_url, broker_url, cache_redis_url
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -55,7 +55,7 @@ def database_url() -> str:
 class Processes:
     """Worker and beat, each in its own process group so a kill takes the prefork children too."""
 
-    def __init__(self, tmp_path: Path) -> None:
+    def __init__(self, tmp_path: Path, broker: str | None = None) -> None:
         self.tmp_path = tmp_path
         self.env = {
             **os.environ,
@@ -63,7 +63,7 @@ class Processes:
             "DEBUG": "1",
             "DATABASE_URL": database_url(),
             "REDIS_URL": cache_redis_url(),
-            "CELERY_BROKER_URL": broker_redis_url(),
+            "CELERY_BROKER_URL": broker or broker_redis_url(),
             "CELERY_TASK_ALWAYS_EAGER": "0",
             # What the worker sends is read back from SentMessage (development would print SMS instead).
             "NOTIFICATION_SMS_BACKEND": "accounts.notifications.backends.RecordingBackend",
@@ -125,15 +125,18 @@ def broker_pools_forget() -> None:
     celery_app.amqp._producer_pool = None
 
 
-@pytest.fixture
-def celery_processes(transactional_db, tmp_path, settings):
-    broker = redis.Redis.from_url(broker_redis_url())
-    broker.flushdb()
-    settings.CELERY_BROKER_URL = broker_redis_url()
+@pytest.fixture(params=["redis", "rabbitmq"])
+def celery_processes(request, transactional_db, tmp_path, settings):
+    with broker_url(request.param) as url:
+        yield from _celery_processes(url, tmp_path, settings)
+
+
+def _celery_processes(url, tmp_path, settings):
+    settings.CELERY_BROKER_URL = url
     settings.CELERY_TASK_ALWAYS_EAGER = False
     settings.COOLING_OFF_PERIOD = timedelta(seconds=PERIOD_SECONDS)
     broker_pools_forget()
-    processes = Processes(tmp_path)
+    processes = Processes(tmp_path, url)
     try:
         processes.start("worker", "worker", "--concurrency", "2", "-l", "INFO", "-n", f"e2e-{os.getpid()}@%h")
         processes.start("beat", "beat", "-s", str(tmp_path / "celerybeat-schedule"), "-l", "INFO")
@@ -142,8 +145,6 @@ def celery_processes(transactional_db, tmp_path, settings):
     finally:
         processes.stop()
         broker_pools_forget()
-        broker.flushdb()
-        broker.close()
 
 
 def wait_for(predicate, *, timeout: float, what: str, processes: Processes):

@@ -1,5 +1,6 @@
-"""With a real worker and beat (started by scripts/worker.sh and scripts/beat.sh): a request id is followed
-from the API into the task it enqueued, and readiness fails once beat is stopped."""
+"""With a real worker and beat (started by scripts/worker.sh and scripts/beat.sh), on Redis and on RabbitMQ as
+the broker: a request id is followed from the API into the task it enqueued and that task's notification is
+sent by the worker; readiness fails once beat is stopped."""
 
 import contextlib
 import copy
@@ -17,15 +18,15 @@ from pathlib import Path
 
 import orjson
 import pytest
-import redis
 from django.conf import settings as django_settings
 from django.test import Client
 from django.utils.log import DEFAULT_LOGGING
 
+from accounts.models import SentMessage
 from locks.models import Authorization
 from tests.locks.authorizations.support import RAW_KEY, locks, payment
 from tests.locks.holds.test_holds_e2e import broker_pools_forget, database_url
-from tests.support.services import broker_redis_url, cache_redis_url
+from tests.support.services import broker_url, cache_redis_url
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -34,7 +35,7 @@ OPERATOR = "operator-token-for-the-background-tests-0123456789"
 
 
 class Background:
-    def __init__(self, tmp_path: Path) -> None:
+    def __init__(self, tmp_path: Path, broker: str) -> None:
         self.tmp_path = tmp_path
         self.env = {
             **os.environ,
@@ -43,7 +44,7 @@ class Background:
             "LOG_FORMAT": "json",
             "DATABASE_URL": database_url(),
             "REDIS_URL": cache_redis_url(),
-            "CELERY_BROKER_URL": broker_redis_url(),
+            "CELERY_BROKER_URL": broker,
             "CELERY_TASK_ALWAYS_EAGER": "0",
             "HEALTH_HEARTBEAT_SECONDS": "1",
             "METRICS_DIR": str(tmp_path / "metrics"),
@@ -106,23 +107,24 @@ def wait_for(predicate, *, timeout: float, what: str, background: Background):
         time.sleep(0.2)
 
 
-@pytest.fixture
-def background(transactional_db, tmp_path, settings):
-    broker = redis.Redis.from_url(broker_redis_url())
-    broker.flushdb()
-    settings.CELERY_BROKER_URL = broker_redis_url()
+@pytest.fixture(params=["redis", "rabbitmq"])
+def background(request, transactional_db, tmp_path, settings):
+    with broker_url(request.param) as url:
+        yield from _background(url, tmp_path, settings)
+
+
+def _background(url, tmp_path, settings):
+    settings.CELERY_BROKER_URL = url
     settings.CELERY_TASK_ALWAYS_EAGER = False
     settings.OPERATOR_TOKENS = [OPERATOR]
     broker_pools_forget()
-    processes = Background(tmp_path)
+    processes = Background(tmp_path, url)
     try:
         yield processes
     finally:
         for name in list(processes.procs):
             processes.stop(name)
         broker_pools_forget()
-        broker.flushdb()
-        broker.close()
 
 
 @pytest.fixture
@@ -174,6 +176,18 @@ def test_a_request_id_is_in_the_api_log_line_and_in_the_worker_log_line_of_the_t
     )
     assert [line["request_id"] for line in task_lines] == [request_id]
     assert task_lines[0]["logger"] == "locks.authorizations.tasks"
+    # The decline's notification went through the broker again and was sent by the worker.
+    sent = wait_for(
+        lambda: list(
+            SentMessage.objects.filter(
+                notification__customer=account.customer, notification__template="authorization_declined"
+            )
+        ),
+        timeout=30,
+        what="the decline's notification",
+        background=background,
+    )
+    assert len(sent) == len({s.notification_id for s in sent}) >= 1
 
 
 def test_readiness_follows_the_worker_and_beat_and_fails_with_beat_stopped(background, client, settings):
