@@ -96,7 +96,11 @@ def _answer(request: HttpRequest, up: bool, details: dict[str, Any]) -> JsonResp
     body: dict[str, Any] = {"status": "up" if up else "down"}
     if operator_request(request):
         body |= details | {"versions": _versions()}
-    return JsonResponse(body, status=200 if up else 503, headers={"Cache-Control": "no-store"})
+    response = JsonResponse(body, status=200 if up else 503, headers={"Cache-Control": "no-store"})
+    # A probe's "down" is its answer (and a metric), not a server error: Django's ERROR line for every 503
+    # would repeat it every few seconds for as long as a dependency is down.
+    response._has_been_logged = True  # type: ignore[attr-defined]
+    return response
 
 
 @require_GET
