@@ -150,6 +150,54 @@ def test_an_agent_freezes_card_not_present_and_the_next_such_payment_is_declined
     assert SecurityEvent.objects.filter(event_type=EventType.AGENT_VIEWED, customer=customer).exists()
 
 
+def test_an_agent_calls_the_customer_of_a_claimed_case_and_records_the_outcome(live_server):
+    agent = StaffUserFactory(groups=["agent"])
+    device = DeviceFactory()
+    customer = device.customer
+    case = case_open(
+        kind=Case.Kind.INCIDENT,
+        customer=customer,
+        source="not_me",
+        actor=Actor.customer(customer),
+        reason="客户称有一笔支付不是本人所为",
+        priority=Case.Priority.HIGH,
+    )
+    token = auth_token_issue(customer=customer, device=device, ip_address=None).raw
+    headers = {"Authorization": f"Bearer {token}", "X-Device-Id": str(device.device_id)}
+
+    def calling() -> dict:
+        request = urllib.request.Request(f"{live_server.url}/api/v1/call-status", headers=headers)  # noqa: S310
+        with urllib.request.urlopen(request, timeout=20) as response:  # noqa: S310
+            return json.loads(response.read())
+
+    assert calling()["calling"] is False
+    with browser_page(live_server.url, name="outcome") as page:
+        sign_in(page, agent)
+        page.locator(f"#case-{case.pk}").get_by_role("button", name=f"领取工单 #{case.pk}").click()
+        page.locator("#panel-claim").get_by_role("button", name="确认执行").click()
+        expect(page.locator("#case-status")).to_contain_text("您已领取")
+
+        page.locator("#panel-case_call").get_by_role("button", name="开始通话…").click()
+        page.locator("#panel-case_call").get_by_role("button", name="确认执行").click()
+        expect(page.locator("#messages")).to_contain_text("通话已开始")
+        status = calling()
+        assert status["calling"] is True
+        expect(page.locator("#live-call")).to_contain_text(status["code"])
+
+        outcome = page.locator("#panel-outcome")
+        outcome.get_by_label("客户确认该笔交易是本人所为").check()
+        outcome.get_by_label("备注").fill("客户本人确认")
+        outcome.get_by_role("button", name="记录…").click()
+        expect(outcome).to_contain_text(f"为工单 #{case.pk} 记录结果：“客户确认该笔交易是本人所为”？")
+        outcome.get_by_role("button", name="确认执行").click()
+        expect(page.locator("#messages")).to_contain_text("已记录：客户已确认。工单已关闭。")
+        expect(page.locator("#case-status")).to_contain_text("已关闭")
+
+    work = CaseWork.objects.get(case=case)
+    assert work.outcome == CaseWork.Outcome.CONFIRMED
+    assert Case.objects.get(pk=case.pk).status == Case.Status.CLOSED
+
+
 def test_a_supervisor_approves_an_unfreeze_another_agent_asked_for(live_server, payment_core):
     from locks.agents.freezes import freeze_lift_request, remote_freeze_place
     from locks.agents.sessions import service_session_open
