@@ -82,7 +82,11 @@ def test_it_skips_the_middleware_the_hot_path_does_not_use():
         "django.middleware.clickjacking.XFrameOptionsMiddleware",
     }
     assert not skipped & set(settings_payments.MIDDLEWARE)
-    also_skipped = {"securitycenter.language.RequestLanguageMiddleware", "django.middleware.common.CommonMiddleware"}
+    also_skipped = {
+        "securitycenter.language.RequestLanguageMiddleware",
+        "django.middleware.common.CommonMiddleware",
+        "whitenoise.middleware.WhiteNoiseMiddleware",
+    }
     kept_in_order = [m for m in settings_payments.SERVICE_MIDDLEWARE if m not in skipped | also_skipped]
     assert kept_in_order == settings_payments.MIDDLEWARE
     for kept in (
