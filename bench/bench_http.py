@@ -4,10 +4,12 @@
     .venv/bin/python bench/bench_http.py --server gunicorn:sync:2 --server gunicorn:gthread:2x8
 
 For each server spec it starts the server (DEBUG off, bench database and Redis DB 2, caches warmed unless
---cold), warms up, then runs `wrk` --repeat times at --connections connections and --repeat times at one
-connection, and reports the median of each figure. It also reports how the two cores were shared
-between the server, Redis, PostgreSQL and wrk itself during the loaded runs, and the decision mix that
-was recorded. Results go to var/bench/results/http-<time>.json.
+--cold) with the stack under test (--app: the payment core's own, bench/settings_floors.py) and the floors
+of bench/floors.py beside it, warms up, then runs `wrk` --repeat rounds; each round runs the hot path and
+each floor (F0bare, F0, F1, F2) in turn at --connections connections, then the hot path and F2 at one
+connection. It reports the median of each figure and each ratio to the floors from the same run, how the
+two cores were shared between the server, Redis, PostgreSQL and wrk itself during the loaded runs, and
+the decision mix that was recorded. Results go to var/bench/results/http-<time>.json.
 
 Server specs:
   gunicorn:sync:W          W sync workers (bench/gunicorn.conf.py)
@@ -39,6 +41,11 @@ RESULTS = ROOT / "var" / "bench" / "results"
 HZ = os.sysconf("SC_CLK_TCK")
 
 
+HOT_PATH = "/api/v1/authorizations"
+FLOORS = {"F0bare": "/floors/f0bare", "F0": "/floors/f0", "F1": "/floors/f1", "F2": "/floors/f2"}
+APP = "bench.wsgi_floors:application"
+
+
 def server_command(spec: str, port: int) -> list[str]:
     kind, _, rest = spec.partition(":")
     bind = f"127.0.0.1:{port}"
@@ -49,7 +56,7 @@ def server_command(spec: str, port: int) -> list[str]:
         command += ["-k", worker_class]
         if threads:
             command += ["--threads", threads]
-        return [*command, "bench.wsgi_warm:application"]
+        return [*command, APP]
     if kind == "granian":
         if not (VENV / "granian").exists():
             raise SystemExit("granian is not installed (it is not a requirement): .venv/bin/pip install granian")
@@ -58,7 +65,7 @@ def server_command(spec: str, port: int) -> list[str]:
         command += ["--workers", workers, "--log-level", "warning", "--no-access-log"]
         if threads:
             command += ["--blocking-threads", threads]
-        return [*command, "bench.wsgi_warm:application"]
+        return [*command, APP]
     raise SystemExit(f"unknown server spec {spec!r}")
 
 
@@ -76,14 +83,19 @@ def wait_ready(port: int, timeout: float = 120.0) -> None:
 
 
 def _stat(pid: int) -> tuple[str, int, int, int] | None:
-    """(command name, parent pid, utime, stime in ticks) of a process, or None if it is gone."""
+    """(command name, parent pid, user ticks, kernel ticks) of a process, or None if it is gone.
+
+    The ticks include those of its children that exited and were waited for (cutime, cstime): a PostgreSQL
+    backend that ends (a connection replaced after CONN_MAX_AGE) or a gunicorn worker that is replaced
+    leaves its CPU time in its parent's, so it stays in the sum instead of dropping out of it.
+    """
     try:
         text = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
     name = text[text.index("(") + 1 : text.rindex(")")]
     fields = text[text.rindex(")") + 2 :].split()
-    return name, int(fields[1]), int(fields[11]), int(fields[12])
+    return name, int(fields[1]), int(fields[11]) + int(fields[13]), int(fields[12]) + int(fields[14])
 
 
 def cpu_by_group(server_pid: int) -> dict[str, float]:
@@ -120,9 +132,9 @@ def cpu_by_group(server_pid: int) -> dict[str, float]:
     return groups
 
 
-def run_wrk(port: int, connections: int, seconds: int, run_id: str) -> dict[str, Any]:
+def run_wrk(port: int, connections: int, seconds: int, run_id: str, path: str = HOT_PATH) -> dict[str, Any]:
     command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s", "-s", "bench/wrk_authorize.lua"]
-    command += [f"http://127.0.0.1:{port}", "--", run_id, "var/bench"]
+    command += [f"http://127.0.0.1:{port}", "--", run_id, "var/bench", path]
     output = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=seconds + 60, check=True)
     line = next(x for x in reversed(output.stdout.splitlines()) if x.startswith("{"))
     return json.loads(line)
@@ -147,51 +159,75 @@ def port_free(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) != 0
 
 
+def measured_run(server_pid: int, port: int, connections: int, seconds: int, run_id: str, path: str) -> dict[str, Any]:
+    """One wrk run with the cores each group used and its CPU per request."""
+    before, started = cpu_by_group(server_pid), time.monotonic()
+    wrk_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    result = run_wrk(port, connections, seconds, run_id, path)
+    wrk_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    after, wall = cpu_by_group(server_pid), time.monotonic() - started
+    # wrk has exited by now: its CPU time is in this process's children's usage.
+    after["wrk"] = before["wrk"] + (wrk_after.ru_utime + wrk_after.ru_stime)
+    after["wrk"] -= wrk_before.ru_utime + wrk_before.ru_stime
+    result["cores_used"] = {k: round((after[k] - before[k]) / wall, 2) for k in after}
+    result["cpu_us_per_request"] = {k: round((after[k] - before[k]) / max(result["requests"], 1) * 1e6) for k in after}
+    return result
+
+
+def _line(name: str, connections: int, result: dict[str, Any]) -> str:
+    return (
+        f"  {name:<8} c={connections}: {result['rps']:>8.0f} req/s, p50 {result['p50_us'] / 1000:.2f} ms,"
+        f" p99 {result['p99_us'] / 1000:.2f} ms, non-2xx {result['non_2xx']},"
+        f" CPU µs a request {result.get('cpu_us_per_request', {})}"
+    )
+
+
+def ratios(loaded: dict[str, dict[str, float]], single: dict[str, dict[str, float]]) -> dict[str, float]:
+    """The hot path's figures against each floor's, from the same run."""
+    hot = loaded["hot path"]
+    out = {
+        f"rps / {name}": round(hot["rps"] / m["rps"], 3)
+        for name, m in loaded.items()
+        if name != "hot path" and m["rps"]
+    }
+    if "F1" in loaded and loaded["F1"]["p99_us"]:
+        out["p99 / F1 p99"] = round(hot["p99_us"] / loaded["F1"]["p99_us"], 2)
+    if "F2" in single and single["F2"]["p50_us"]:
+        out["unloaded p50 / F2 unloaded p50"] = round(single["hot path"]["p50_us"] / single["F2"]["p50_us"], 2)
+    return out
+
+
 def bench_server(spec: str, args: argparse.Namespace, stamp: str) -> dict[str, Any]:
     if not port_free(args.port):
         raise SystemExit(f"port {args.port} is in use by another process: pick another with --port")
-    env = dict(os.environ, BENCH_WARM="0" if args.cold else "1")
+    env = dict(os.environ, BENCH_WARM="0" if args.cold else "1", BENCH_APP=args.app)
     env.update(item.split("=", 1) for item in args.server_env)
     command = server_command(spec, args.port)
-    print(f"\n=== {spec}: {shlex.join(command)}", flush=True)
+    targets = {"hot path": HOT_PATH, **({} if args.no_floors else FLOORS)}
+    single_targets = {k: v for k, v in targets.items() if k in ("hot path", "F2")}
+    print(f"\n=== {spec} ({args.app} stack): {shlex.join(command)}", flush=True)
     log = open(RESULTS / f"server-{stamp}.log", "a")  # noqa: SIM115 - closed below
     server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True)
+    loaded: dict[str, list[dict[str, Any]]] = {name: [] for name in targets}
+    single: dict[str, list[dict[str, Any]]] = {name: [] for name in single_targets}
     try:
         wait_ready(args.port)
         tag = f"{stamp}-{spec.replace(':', '_')}"
         if args.warmup:
-            warm = run_wrk(args.port, args.connections, args.warmup, f"{tag}-w")
-            print(f"  warm-up {args.warmup} s: {warm['rps']:.0f} req/s", flush=True)
-        loaded, cpu_shares, cpu_costs = [], [], []
+            for name, path in targets.items():
+                warm = run_wrk(args.port, args.connections, args.warmup, f"{tag}-w", path)
+                print(f"  warm-up {name} {args.warmup} s: {warm['rps']:.0f} req/s", flush=True)
+        # Rounds interleave the hot path and the floors, so that a change of the machine's load during the
+        # run falls on all of them alike.
         for n in range(args.repeat):
-            before, started = cpu_by_group(server.pid), time.monotonic()
-            wrk_before = resource.getrusage(resource.RUSAGE_CHILDREN)
-            result = run_wrk(args.port, args.connections, args.duration, f"{tag}-c{n}")
-            wrk_after = resource.getrusage(resource.RUSAGE_CHILDREN)
-            after, wall = cpu_by_group(server.pid), time.monotonic() - started
-            # wrk has exited by now: its CPU time is in this process's children's usage.
-            after["wrk"] = before["wrk"] + (wrk_after.ru_utime + wrk_after.ru_stime)
-            after["wrk"] -= wrk_before.ru_utime + wrk_before.ru_stime
-            share = {k: round((after[k] - before[k]) / wall, 2) for k in after}
-            per_decision = {k: round((after[k] - before[k]) / result["requests"] * 1e6) for k in after}
-            cpu_shares.append(share)
-            cpu_costs.append(per_decision)
-            loaded.append(result)
-            print(
-                f"  c={args.connections} run {n + 1}: {result['rps']:.0f} req/s, p50 {result['p50_us'] / 1000:.2f} ms,"
-                f" p90 {result['p90_us'] / 1000:.2f} ms, p99 {result['p99_us'] / 1000:.2f} ms,"
-                f" non-2xx {result['non_2xx']}, cores used {share}, CPU µs per decision {per_decision}",
-                flush=True,
-            )
-        single = []
-        for n in range(args.repeat):
-            result = run_wrk(args.port, 1, args.single_duration, f"{tag}-s{n}")
-            single.append(result)
-            print(
-                f"  c=1 run {n + 1}: {result['rps']:.0f} req/s, p50 {result['p50_us'] / 1000:.3f} ms,"
-                f" p99 {result['p99_us'] / 1000:.3f} ms",
-                flush=True,
-            )
+            for name, path in targets.items():
+                result = measured_run(server.pid, args.port, args.connections, args.duration, f"{tag}-c{n}", path)
+                loaded[name].append(result)
+                print(_line(name, args.connections, result) + f" (round {n + 1})", flush=True)
+            for name, path in single_targets.items():
+                result = run_wrk(args.port, 1, args.single_duration, f"{tag}-s{n}", path)
+                single[name].append(result)
+                print(_line(name, 1, result) + f" (round {n + 1})", flush=True)
         mix = decision_mix(f"{tag}-c")
     finally:
         os.killpg(server.pid, signal.SIGTERM)
@@ -201,24 +237,46 @@ def bench_server(spec: str, args: argparse.Namespace, stamp: str) -> dict[str, A
             os.killpg(server.pid, signal.SIGKILL)
             server.wait()
         log.close()
+    loaded_median = {name: median_of(runs) for name, runs in loaded.items()}
+    single_median = {name: median_of(runs) for name, runs in single.items()}
+    cores = {
+        name: {k: statistics.median(r["cores_used"][k] for r in runs) for k in runs[0]["cores_used"]}
+        for name, runs in loaded.items()
+    }
+    cpu = {
+        name: {k: statistics.median(r["cpu_us_per_request"][k] for r in runs) for k in runs[0]["cpu_us_per_request"]}
+        for name, runs in loaded.items()
+    }
     summary = {
         "server": spec,
+        "app": args.app,
         "command": shlex.join(command),
         "cold": args.cold,
         "server_env": args.server_env,
-        "loaded": {"connections": args.connections, "median": median_of(loaded), "runs": loaded},
-        "single": {"median": median_of(single), "runs": single},
-        "cores_used": {k: statistics.median(s[k] for s in cpu_shares) for k in cpu_shares[0]},
-        "cpu_us_per_decision": {k: statistics.median(c[k] for c in cpu_costs) for k in cpu_costs[0]},
+        "loaded": {"connections": args.connections, "median": loaded_median["hot path"], "runs": loaded["hot path"]},
+        "single": {"median": single_median["hot path"], "runs": single["hot path"]},
+        "cores_used": cores["hot path"],
+        "cpu_us_per_decision": cpu["hot path"],
+        "floors": {
+            "loaded": {k: v for k, v in loaded_median.items() if k != "hot path"},
+            "single": {k: v for k, v in single_median.items() if k != "hot path"},
+            "cores_used": {k: v for k, v in cores.items() if k != "hot path"},
+            "cpu_us_per_request": {k: v for k, v in cpu.items() if k != "hot path"},
+            "runs": {k: v for k, v in loaded.items() if k != "hot path"},
+        },
+        "ratios": ratios(loaded_median, single_median) if not args.no_floors else {},
         "decision_mix": mix,
     }
-    m, s = summary["loaded"]["median"], summary["single"]["median"]
+    m, s1 = summary["loaded"]["median"], summary["single"]["median"]
     print(
         f"  median: {m['rps']:.0f} decisions/s at c={args.connections} (p50 {m['p50_us'] / 1000:.2f} ms,"
         f" p90 {m['p90_us'] / 1000:.2f} ms, p99 {m['p99_us'] / 1000:.2f} ms); unloaded p50"
-        f" {s['p50_us'] / 1000:.3f} ms; CPU µs per decision {summary['cpu_us_per_decision']}; mix {mix}",
+        f" {s1['p50_us'] / 1000:.3f} ms; CPU µs per decision {summary['cpu_us_per_decision']}; mix {mix}",
         flush=True,
     )
+    for name, f in loaded_median.items():
+        print(f"  {name:<8} median {f['rps']:>8.0f} req/s, p99 {f['p99_us'] / 1000:.2f} ms", flush=True)
+    print(f"  ratios: {summary['ratios']}", flush=True)
     return summary
 
 
@@ -232,6 +290,13 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--port", type=int, default=18765)
     parser.add_argument("--cold", action="store_true", help="do not pre-warm the worker caches")
+    parser.add_argument(
+        "--app",
+        choices=["payments", "service"],
+        default="payments",
+        help="the stack under test (bench/settings_floors.py)",
+    )
+    parser.add_argument("--no-floors", action="store_true", help="the hot path only, without F0bare … F2")
     parser.add_argument("--no-reset", action="store_true", help="keep earlier decisions and counters")
     parser.add_argument(
         "--server-env",

@@ -1,6 +1,8 @@
 -- wrk script for POST /api/v1/authorizations: unique transaction ids and a realistic mix of payments.
 --
---   wrk -t1 -c16 -d20s -s bench/wrk_authorize.lua http://127.0.0.1:18765 -- <run id> [var/bench]
+--   wrk -t1 -c16 -d20s -s bench/wrk_authorize.lua http://127.0.0.1:18765 -- <run id> [var/bench] [path]
+--
+-- The path defaults to /api/v1/authorizations; the floors (bench/floors.py) take the same bodies.
 --
 -- Reads var/bench/{api_key,accounts.csv,risky.csv} written by bench/setup_data.py. The mix (the same as
 -- bench/load.py, which the batch benchmark uses):
@@ -15,6 +17,7 @@
 
 local dir = "var/bench"
 local run = "r"
+local path = "/api/v1/authorizations"
 local accounts, numbers, currencies, risky = {}, {}, {}, {}
 local counter = 0
 
@@ -52,6 +55,7 @@ end
 function init(args)
   run = args[1] or tostring(os.time())
   dir = args[2] or dir
+  path = args[3] or path
   key = read_lines(dir .. "/api_key")[1]
   for _, line in ipairs(read_lines(dir .. "/accounts.csv")) do
     local id, number, currency = line:match("^(%d+),(%w+),(%u+)$")
@@ -99,7 +103,7 @@ function request()
     parts[#parts + 1] = ',"mcc":"' .. mccs[math.random(#mccs)] .. '"'
   end
   parts[#parts + 1] = ',"initiated_at":"' .. os.date("!%Y-%m-%dT%H:%M:%SZ", os.time() - math.random(0, 3)) .. '"}'
-  return wrk.format(nil, "/api/v1/authorizations", nil, table.concat(parts))
+  return wrk.format(nil, path, nil, table.concat(parts))
 end
 
 function done(summary, latency, requests)
