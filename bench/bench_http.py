@@ -73,7 +73,7 @@ def wait_ready(port: int, timeout: float = 120.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz/live", timeout=2) as response:
                 if response.status == 200:
                     return
         except OSError:
