@@ -13,13 +13,31 @@ print(f"BENCH_FIELD_ENCRYPTION_KEYS={Fernet.generate_key().decode()}")
 print(f"BENCH_BLIND_INDEX_KEY={secrets.token_urlsafe(32)}")
 PY
 fi
+# The security log's keys came later than the first bench.env: generated into a file of their own, once.
+if [ ! -f "$_bench_root/var/bench-log-keys.env" ]; then
+    "$_bench_root/.venv/bin/python" - > "$_bench_root/var/bench-log-keys.env" <<'PY'
+import base64, secrets
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat, PrivateFormat, NoEncryption
+key = Ed25519PrivateKey.generate()
+private = key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+public = key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+print(f"BENCH_SECURITY_LOG_KEYS=bench:{secrets.token_urlsafe(32)}")
+print(f"BENCH_CHECKPOINT_SIGNING_KEY={base64.b64encode(private).decode()}")
+print(f"BENCH_CHECKPOINT_VERIFY_KEYS={base64.b64encode(public).decode()}")
+PY
+fi
 . "$_bench_root/var/bench.env"
+. "$_bench_root/var/bench-log-keys.env"
 export DEBUG=0
 # The benchmarks send no SMS; production refuses to start without a backend that delivers.
 export NOTIFICATION_SMS_BACKEND=${NOTIFICATION_SMS_BACKEND:-tests.support.sms_gateway.GatewayBackend}
 export SECRET_KEY=${SECRET_KEY:-$BENCH_SECRET_KEY}
 export FIELD_ENCRYPTION_KEYS=${FIELD_ENCRYPTION_KEYS:-$BENCH_FIELD_ENCRYPTION_KEYS}
 export BLIND_INDEX_KEY=${BLIND_INDEX_KEY:-$BENCH_BLIND_INDEX_KEY}
+export SECURITY_LOG_KEYS=${SECURITY_LOG_KEYS:-$BENCH_SECURITY_LOG_KEYS}
+export SECURITY_LOG_CHECKPOINT_SIGNING_KEY=${SECURITY_LOG_CHECKPOINT_SIGNING_KEY:-$BENCH_CHECKPOINT_SIGNING_KEY}
+export SECURITY_LOG_CHECKPOINT_VERIFY_KEYS=${SECURITY_LOG_CHECKPOINT_VERIFY_KEYS:-$BENCH_CHECKPOINT_VERIFY_KEYS}
 export ALLOWED_HOSTS=${ALLOWED_HOSTS:-127.0.0.1}
 export SECURE_SSL_REDIRECT=0
 export SECURE_HSTS_SECONDS=0
