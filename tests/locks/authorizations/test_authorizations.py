@@ -10,57 +10,9 @@ from locks.authorizations import views as hotpath
 from locks.models import Authorization, LockSettings
 from securitycenter.crypto import token_hash
 from securitycenter.securitylog.models import EventType, SecurityEvent
-from tests.factories import BankAccountFactory, CustomerFactory, PayeeRiskEntryFactory
+from tests.factories import BankAccountFactory, PayeeRiskEntryFactory
+from tests.locks.authorizations.support import RAW_KEY, locks, payment
 from tests.support.race import errors_of, run_at_once
-
-RAW_KEY = "sc_testkey1_payment-core-secret"
-NOW = datetime.now(UTC).replace(microsecond=0)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_process_caches():
-    authorizations.caches_clear()
-    hotpath.key_cache_clear()
-    yield
-    authorizations.caches_clear()
-    hotpath.key_cache_clear()
-
-
-@pytest.fixture
-def service(db):
-    client = ServiceClient.objects.create(
-        name="payment-core", scopes=["authorizations:write", "authorizations:read", "holds:read"]
-    )
-    ApiKey.objects.create(client=client, prefix="testkey1", key_hash=token_hash(RAW_KEY))
-    return client
-
-
-@pytest.fixture
-def account(db):
-    return BankAccountFactory(customer=CustomerFactory(time_zone="Asia/Shanghai"))
-
-
-def locks(account, **fields):
-    row, _ = LockSettings.objects.get_or_create(account=account)
-    for name, value in fields.items():
-        setattr(row, name, value)
-    row.version += 1
-    row.save()
-    return row
-
-
-def payment(account, n=1, **overrides):
-    body = {
-        "transaction_id": f"txn-{account.pk}-{n}",
-        "account_id": account.pk,
-        "amount": 10_000,
-        "currency": "CNY",
-        "channel": "pos",
-        "country": "CN",
-        "initiated_at": NOW.isoformat(),
-    }
-    body.update(overrides)
-    return body
 
 
 def post(path, body, key=RAW_KEY, **headers):
