@@ -305,9 +305,12 @@ if CELERY_TASK_TIME_LIMIT <= CELERY_TASK_SOFT_TIME_LIMIT:
 # Off by default: each new child writes a new set of metrics files (securitycenter.metrics).
 CELERY_WORKER_MAX_TASKS_PER_CHILD = env.int("CELERY_WORKER_MAX_TASKS_PER_CHILD", default=0) or None
 CELERY_BEAT_SCHEDULE = {
-    "authorization-declines-sweep": {
-        "task": "locks.authorizations.tasks.authorization_declines_sweep",
-        "schedule": crontab(minute="*"),
+    # The hot path's outbox (locks.authorizations.outbox): holds and customer-lock declines are logged and
+    # announced from the committed records, so no message is published on the request. The interval is how
+    # late a customer hears of a hold or decline at most (plus the task's own time).
+    "authorization-outbox": {
+        "task": "locks.authorizations.tasks.authorization_outbox_sweep",
+        "schedule": float(env.int("AUTHORIZATION_OUTBOX_SECONDS", default=1)),
     },
     "degraded-counters-sweep": {
         "task": "locks.authorizations.tasks.degraded_counters_sweep",

@@ -13,8 +13,8 @@ from locks.authorizations.answers import AuthorizationDecision
 from locks.authorizations.context import Context, context_build, policies
 from locks.authorizations.degraded import authorize_degraded
 from locks.authorizations.fastpath import authorize, prejudged_decline, settle
-from locks.authorizations.finish import decision_finish, declines_announce
-from locks.authorizations.record import duplicate_answer, insert, insert_row, stored_request_hash
+from locks.authorizations.finish import decision_finish
+from locks.authorizations.record import Recorded, duplicate_answer, insert, insert_row, stored_request_hash
 from locks.authorizations.request import AuthorizationRequest
 from locks.authorizations.script import (
     Reservation,
@@ -100,25 +100,19 @@ def _batch_fast(client: redis.Redis, script: Script, contexts: list[tuple[int, C
         releases.execute()
     if not decided:
         return
-    ids = _record_many(decided)
-    declines: list[int] = []
-    try:
-        for i, ctx, decision, res, counted in decided:
-            decision_id = ids.get(ctx.request.transaction_id)
-            if decision_id is None:
-                if counted:
-                    reservation_release(client, ctx, res)
-                stored = stored_request_hash(ctx)
-                results[i] = _safely(partial(duplicate_answer, ctx, stored))
-                continue
-            results[i] = decision_finish(
-                ctx, decision_id, decision, res.policy.version, degraded=False, declines=declines
-            )
-    finally:
-        declines_announce(declines)
+    recorded = _record_many(decided)
+    for i, ctx, decision, res, counted in decided:
+        row = recorded.get(ctx.request.transaction_id)
+        if row is None:
+            if counted:
+                reservation_release(client, ctx, res)
+            stored = stored_request_hash(ctx)
+            results[i] = _safely(partial(duplicate_answer, ctx, stored))
+            continue
+        results[i] = decision_finish(ctx, row, decision, res.policy.version, degraded=False)
 
 
-def _record_many(decided: list[_Decided]) -> dict[str, int]:
+def _record_many(decided: list[_Decided]) -> dict[str, Recorded]:
     now = datetime.now(UTC)
     seen: set[str] = set()
     rows: list[dict[str, Any]] = []

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from accounts.notifications.queue import notification_queue
 from accounts.notifications.templates import amount_display
-from locks.decision.reasons import CUSTOMER_LOCK_REASONS, Reason, reason_message
+from locks.decision.reasons import CUSTOMER_LOCK_REASONS, SIGNAL_DECLINE_REASONS, Reason, reason_message
 from locks.models import Authorization
 from securitycenter.securitylog.models import EventType
 from securitycenter.securitylog.record import Actor, security_log_record
@@ -16,8 +16,18 @@ HOW_TO_CHANGE = {
 }
 
 
+_ANNOUNCED = CUSTOMER_LOCK_REASONS | SIGNAL_DECLINE_REASONS
+
+
+def announced(reasons: list[str] | tuple[str, ...]) -> bool:
+    """A decline for a lock the customer set, or for what their phone reported (a scam in progress: hang up),
+    is logged and announced; one for a bank rule is not."""
+    return any(r in _ANNOUNCED for r in reasons)
+
+
 def authorization_decline_log(*, authorization_id: int) -> bool:
-    """Write the security-log entry and queue the notification for one decline; once only."""
+    """Write the security-log entry and queue the notification for one decline of a customer's lock; once
+    only. A bank rule's decline is only marked done (`logged_at`), so the outbox does not find it again."""
     with transaction.atomic():
         row = (
             # Only the authorization's row: locking the joined customer row too (no `of`) deadlocked with a
@@ -28,6 +38,10 @@ def authorization_decline_log(*, authorization_id: int) -> bool:
             .first()
         )
         if row is None:
+            return False
+        if not announced(row.reasons):
+            row.logged_at = timezone.now()
+            row.save(update_fields=["logged_at"])
             return False
         customer = row.account.customer
         language = customer.language if customer.language in ("zh-Hans", "en") else "zh-Hans"

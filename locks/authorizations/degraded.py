@@ -64,10 +64,8 @@ def authorize_degraded(ctx: Context) -> AuthorizationDecision:
             usage = Usage(spent["da"], spent["ma"], spent["dc"], spent["mc"], risk, known)  # type: ignore[arg-type]
             decision = decide(policy, ctx.txn, usage, ctx.rules)
         counted = decision.outcome in COUNTED_OUTCOMES
-        decision_id = record(
-            ctx, decision, policy_version=policy.version, day=period.day, counted=counted, degraded=True
-        )
-        if decision_id is None:  # a twin got there first, in the same degraded state
+        recorded = record(ctx, decision, policy_version=policy.version, day=period.day, counted=counted, degraded=True)
+        if recorded is None:  # a twin got there first, in the same degraded state
             transaction.set_rollback(True)
         else:
             security_log_record(
@@ -83,8 +81,8 @@ def authorize_degraded(ctx: Context) -> AuthorizationDecision:
                     "device_signals": signals_json(ctx),
                 },
             )
-    if decision_id is None:
+    if recorded is None:
         return duplicate_answer(ctx, stored_request_hash(ctx))
     if counted:
         degraded_accounts_note(ctx.account_id)
-    return decision_finish(ctx, decision_id, decision, policy.version, degraded=True)
+    return decision_finish(ctx, recorded, decision, policy.version, degraded=True)

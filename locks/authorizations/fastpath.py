@@ -62,15 +62,15 @@ def _authorize_fast(ctx: Context) -> AuthorizationDecision:
     if isinstance(res, str):
         return duplicate_answer(ctx, res)
     decision, counted = settle(client, ctx, res)
-    decision_id = record(
+    recorded = record(
         ctx, decision, policy_version=res.policy.version, day=res.period.day, counted=counted, degraded=False
     )
-    if decision_id is None:
+    if recorded is None:
         # Redis lost the idempotency marker but the database has the transaction: give back what we took.
         if counted:
             reservation_release(client, ctx, res)
         return duplicate_answer(ctx, stored_request_hash(ctx))
-    return decision_finish(ctx, decision_id, decision, res.policy.version, degraded=False)
+    return decision_finish(ctx, recorded, decision, res.policy.version, degraded=False)
 
 
 def prejudged_decline(policy: CompiledPolicy, ctx: Context) -> bool:

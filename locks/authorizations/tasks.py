@@ -8,6 +8,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from locks.authorizations.declines import authorization_decline_log
+from locks.authorizations.outbox import outbox_drain
 from locks.cases.services import case_open
 from locks.counters import degraded_counters_repair
 from locks.models import Authorization, Case
@@ -19,20 +20,16 @@ logger = logging.getLogger(__name__)
 
 @shared_task(ignore_result=True)
 def authorization_decline_record(authorization_id: int) -> None:
+    # No longer sent by the hot path; kept so that messages queued before the outbox are still consumed.
     if authorization_decline_log(authorization_id=authorization_id):
         logger.info("decline of authorization %s logged and announced", authorization_id)
 
 
 @shared_task(ignore_result=True)
-def authorization_declines_sweep() -> int:
-    """Log the declines whose task was lost (broker down, worker killed)."""
-    cutoff = timezone.now() - timedelta(minutes=1)
-    ids = list(
-        Authorization.objects.filter(
-            outcome=Authorization.Outcome.DECLINE, logged_at__isnull=True, created_at__lt=cutoff
-        ).values_list("pk", flat=True)[:1000]
-    )
-    return sum(authorization_decline_log(authorization_id=pk) for pk in ids)
+def authorization_outbox_sweep() -> int:
+    """Log and announce the holds and customer-lock declines that committed decisions left (beat, every
+    AUTHORIZATION_OUTBOX_SECONDS): the hot path publishes nothing."""
+    return outbox_drain()
 
 
 @shared_task(ignore_result=True)

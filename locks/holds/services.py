@@ -46,22 +46,42 @@ _TRANSITION_EVENTS = {
 
 
 def hold_place(*, authorization_id: int, release_at: datetime | None = None) -> Hold:
-    """Create the hold for an authorization decided `hold` (idempotent: returns the existing one)."""
+    """Create the hold for an authorization decided `hold` and announce it (idempotent: returns the existing
+    one). The hot path does not call this: it writes the hold row with the record, and the outbox worker
+    calls `hold_announce`."""
     with transaction.atomic():
         existing = Hold.objects.filter(authorization_id=authorization_id).first()
         if existing is not None:
             return existing
-        auth = Authorization.objects.select_related("account__customer").get(pk=authorization_id)
+        auth = Authorization.objects.get(pk=authorization_id)
         hold = Hold.objects.create(
             authorization=auth,
-            account=auth.account,
+            account_id=auth.account_id,
             client_id=auth.client_id,
             amount=auth.amount,
             currency=auth.currency,
             reasons=auth.reasons,
             release_at=release_at or timezone.now() + settings.COOLING_OFF_PERIOD,
         )
-        customer = auth.account.customer
+        hold_announce(hold_id=hold.pk)
+        hold.refresh_from_db()
+    return hold
+
+
+def hold_announce(*, hold_id: int) -> bool:
+    """Log a placed hold and tell the customer, once; False if it was announced already (or is being so by
+    another worker: its row is skipped, not waited for)."""
+    with transaction.atomic():
+        hold = (
+            Hold.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("account__customer", "authorization__account__customer")
+            .filter(pk=hold_id, announced_at__isnull=True)
+            .first()
+        )
+        if hold is None:
+            return False
+        auth = hold.authorization
+        customer = hold.account.customer
         security_log_record(
             event_type=EventType.HOLD_PLACED,
             actor=Actor.system("authorization"),
@@ -69,7 +89,7 @@ def hold_place(*, authorization_id: int, release_at: datetime | None = None) -> 
             details={
                 "hold_id": hold.pk,
                 "account_id": hold.account_id,
-                "transaction_id": auth.transaction_id,
+                "transaction_id": hold.authorization.transaction_id,
                 "amount": hold.amount,
                 "currency": hold.currency,
                 "reasons": hold.reasons,
@@ -89,8 +109,11 @@ def hold_place(*, authorization_id: int, release_at: datetime | None = None) -> 
             },
             channels=["push", "sms"],
         )
+        hold.announced_at = timezone.now()
+        hold.save(update_fields=["announced_at"])
+        # Counted when announced (once per hold): the hot path writes the row, the outbox worker announces it.
         transaction.on_commit(HOLDS_PLACED.inc)
-    return hold
+    return True
 
 
 def _call_back_open(hold: Hold, auth: Authorization) -> None:
@@ -139,9 +162,10 @@ def _transition(
     with transaction.atomic():
         holds = Hold.objects.filter(pk=hold_id, status=Hold.Status.HELD, **only_if)
         if unless_call_back_open:
-            # The case is opened with the hold, in its transaction, so it is never missed; closing it only
-            # lets a later sweep release the hold.
-            holds = holds.filter(~_call_back_open_for_hold())
+            # The case is opened when the hold is announced (hold_announce, in its transaction), and a hold
+            # not yet announced is not released either, so the case is never missed; closing it only lets a
+            # later sweep release the hold.
+            holds = holds.filter(~_call_back_open_for_hold(), announced_at__isnull=False)
         changed = holds.update(
             status=to,
             resolved_at=now,
@@ -214,7 +238,7 @@ def holds_release_due(*, limit: int = 500) -> int:
         with transaction.atomic():
             hold_id = (
                 Hold.objects.select_for_update(skip_locked=True)
-                .filter(status=Hold.Status.HELD, release_at__lte=timezone.now())
+                .filter(status=Hold.Status.HELD, release_at__lte=timezone.now(), announced_at__isnull=False)
                 .filter(~_call_back_open_for_hold())
                 .order_by("release_at")
                 .values_list("pk", flat=True)
@@ -255,7 +279,10 @@ def hold_release_early(
         raise Hold.DoesNotExist
     if hold.status != Hold.Status.HELD:
         raise Conflict(f"This transfer is no longer held (it was {hold.status}).", code="not_held")
-    if Case.objects.filter(hold=hold, kind=Case.Kind.HOLD_CALLBACK, status=Case.Status.OPEN).exists():
+    if hold.announced_at is None or (
+        Case.objects.filter(hold=hold, kind=Case.Kind.HOLD_CALLBACK, status=Case.Status.OPEN).exists()
+    ):
+        # Not yet announced: the outbox has not yet opened the call-back case it may need (about a second).
         raise Conflict("The bank will call you about this transfer first.", code="call_back_pending")
     otp_step_up_verify(customer=customer, code=otp, origin=origin)
     contact = trusted_contact_verified(customer)

@@ -25,12 +25,16 @@ class Hold(models.Model):
     resolved_by = models.CharField(max_length=80, blank=True, help_text="actor type:id of a cancel or stop")
     stop_reason = models.CharField(max_length=500, blank=True)
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    # The hot path writes the hold row with its authorization's record in one statement and nothing else;
+    # the outbox worker (locks.authorizations.outbox) logs and announces it and sets this, once.
+    announced_at = models.DateTimeField(null=True, blank=True, help_text="Placement logged and announced")
 
     class Meta:
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["release_at"], name="hold_due_idx", condition=models.Q(status="held")),
             models.Index(fields=["account", "-created_at"]),
+            models.Index(fields=["created_at"], name="hold_unannounced_idx", condition=models.Q(announced_at=None)),
         ]
 
 

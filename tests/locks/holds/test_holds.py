@@ -11,6 +11,7 @@ from accounts.models import ApiKey, ServiceClient
 from accounts.tokens import auth_token_issue
 from locks.authorizations import context as authorizations
 from locks.authorizations import views as hotpath
+from locks.authorizations.tasks import authorization_outbox_sweep
 from locks.holds.services import hold_place, hold_release, holds_release_due, holds_remind
 from locks.holds.webhooks import webhook_send
 from locks.models import Authorization, Hold, LockSettings, PayeeRiskEntry, WebhookDelivery
@@ -98,7 +99,12 @@ def test_a_large_transfer_is_held_for_the_cooling_off_period(core, account, sett
     assert hold.amount == 6_000_000
     expected = timezone.now() + settings.COOLING_OFF_PERIOD
     assert abs((hold.release_at - expected).total_seconds()) < 60
-    assert SecurityEvent.objects.filter(event_type=EventType.HOLD_PLACED, customer=account.customer).exists()
+    # The request wrote the hold with its record and nothing else: the outbox logs and announces it, once.
+    assert hold.announced_at is None
+    assert not SecurityEvent.objects.filter(event_type=EventType.HOLD_PLACED).exists()
+    assert authorization_outbox_sweep() == 1
+    assert authorization_outbox_sweep() == 0
+    assert SecurityEvent.objects.filter(event_type=EventType.HOLD_PLACED, customer=account.customer).count() == 1
     placed = account.customer.notifications.filter(template="hold_placed")
     assert {n.channel for n in placed} == {"push", "sms"}
     # The payment core reads the same answer back.
