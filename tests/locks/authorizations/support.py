@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 import orjson
 from django.test import Client
 
+from locks.authorizations.outbox import outbox_drain
 from locks.models import LockSettings
 
 RAW_KEY = "sc_testkey1_payment-core-secret"
@@ -34,13 +35,18 @@ def payment(account, n=1, **overrides):
     return body
 
 
-def authorize(body, key=RAW_KEY):
-    return Client().post(
+def authorize(body, key=RAW_KEY, outbox=True):
+    """POST one payment; with `outbox`, then run the outbox sweep as beat does within a second (holds and
+    declines are logged and announced by it, not by the request)."""
+    response = Client().post(
         "/api/v1/authorizations",
         orjson.dumps(body),
         content_type="application/json",
         HTTP_AUTHORIZATION=f"ApiKey {key}",
     )
+    if outbox:
+        outbox_drain()
+    return response
 
 
 def codes(answer) -> list[str]:

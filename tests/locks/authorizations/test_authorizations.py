@@ -181,7 +181,7 @@ def test_degraded_mode_still_enforces_limits_from_the_database(service, account,
 
 def test_a_decline_for_a_customer_lock_is_logged_and_announced(service, account):
     locks(account, channels_off=["atm"])
-    body = authorize(payment(account, channel="atm")).json()
+    body = authorize(payment(account, channel="atm"), outbox=False).json()
     row = Authorization.objects.get(pk=body["decision_id"])
     assert row.logged_at is None  # nothing but the record on the request: the outbox does the rest
     assert authorization_outbox_sweep() == 1

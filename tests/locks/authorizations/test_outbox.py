@@ -71,7 +71,7 @@ def test_an_authorization_publishes_nothing(service, account, publishes, committ
     locks(account, channels_off=["atm"])
     body = {"approve": payment(account), "decline": payment(account, channel="atm"), "hold": held(account)}[kind]
     with committed():
-        answer = authorize(body).json()
+        answer = authorize(body, outbox=False).json()
     assert answer["decision"] == kind
     assert publishes.calls == []
 
@@ -100,8 +100,8 @@ def test_the_count_sees_a_publish(service, account, publishes, committed):
 
 def test_the_outbox_announces_holds_and_customer_lock_declines_once(service, account):
     locks(account, channels_off=["atm"])
-    hold_answer = authorize(held(account, 1)).json()
-    decline_answer = authorize(payment(account, 2, channel="atm")).json()
+    hold_answer = authorize(held(account, 1), outbox=False).json()
+    decline_answer = authorize(payment(account, 2, channel="atm"), outbox=False).json()
     assert not SecurityEvent.objects.filter(event_type__in=[EventType.HOLD_PLACED, EventType.AUTHORIZATION_DECLINED])
     assert authorization_outbox_sweep() == 2
     assert authorization_outbox_sweep() == 0
