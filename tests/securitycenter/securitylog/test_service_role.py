@@ -17,6 +17,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from accounts.models import ApiKey, ServiceClient
+from locks.authorizations.tasks import authorization_outbox_sweep
 from securitycenter.crypto import token_hash
 from securitycenter.securitylog.checkpoints import security_log_checkpoint_write
 from securitycenter.securitylog.models import EventType, SecurityEvent
@@ -158,6 +159,7 @@ def test_the_service_role_does_its_normal_work(service_role):
         )
         assert decided.status_code == 200, decided.content
         assert decided.json()["decision"] == "decline"  # the ATM switch the customer just turned off
+        assert authorization_outbox_sweep() == 1  # beat's outbox logs and announces it, as the service role
         checkpoint = security_log_checkpoint_write()  # the beat task needs to read the log only
         assert security_log_verify() == []
 
