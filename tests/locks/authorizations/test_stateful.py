@@ -25,6 +25,7 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule, 
 from accounts.models import OtpDevice, ServiceClient
 from locks.authorizations import context as authorizations_context
 from locks.authorizations.fastpath import authorize
+from locks.authorizations.outbox import outbox_drain
 from locks.authorizations.request import AuthorizationRequest
 from locks.authorizations.reversal import authorization_reverse
 from locks.authorizations.views import key_cache_clear
@@ -107,6 +108,7 @@ class LocksAuthorizationsHolds(RuleBasedStateMachine):
             ),
             client_id=self.core.pk,
         )
+        outbox_drain()  # as beat does within a second: holds are announced (and then released) from the record
         counts = decision.decision in ("approve", "hold")
         assert Authorization.objects.get(transaction_id=transaction_id).counted == counts
         if counts:
