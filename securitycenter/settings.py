@@ -304,6 +304,9 @@ if CELERY_TASK_TIME_LIMIT <= CELERY_TASK_SOFT_TIME_LIMIT:
 # A child that has run this many tasks is replaced: bounded memory growth in a long-running worker.
 # Off by default: each new child writes a new set of metrics files (securitycenter.metrics).
 CELERY_WORKER_MAX_TASKS_PER_CHILD = env.int("CELERY_WORKER_MAX_TASKS_PER_CHILD", default=0) or None
+# How long a pending outbox kick (locks.authorizations.outbox.outbox_kick) stops further ones: at most one
+# message an interval however many groups commit; a lost message delays the outbox by this much at most.
+AUTHORIZATION_OUTBOX_KICK_MS = env.int("AUTHORIZATION_OUTBOX_KICK_MS", default=200)
 CELERY_BEAT_SCHEDULE = {
     # The hot path's outbox (locks.authorizations.outbox): holds and customer-lock declines are logged and
     # announced from the committed records, so no message is published on the request. The interval is how

@@ -3,17 +3,16 @@
 import logging
 from datetime import timedelta
 
+import redis
 from celery import shared_task
-from django.conf import settings
 from django.utils import timezone
 
 from locks.authorizations.declines import authorization_decline_log
-from locks.authorizations.outbox import outbox_drain
-from locks.cases.services import case_open
+from locks.authorizations.outbox import KICK_KEY, outbox_drain
+from locks.authorizations.reviews import review_case_open
 from locks.counters import degraded_counters_repair
 from locks.models import Authorization, Case
 from securitycenter.redis import redis_client
-from securitycenter.securitylog.record import Actor
 
 logger = logging.getLogger(__name__)
 
@@ -28,19 +27,26 @@ def authorization_decline_record(authorization_id: int) -> None:
 @shared_task(ignore_result=True)
 def authorization_outbox_sweep() -> int:
     """Log and announce the holds and customer-lock declines that committed decisions left (beat, every
-    AUTHORIZATION_OUTBOX_SECONDS): the hot path publishes nothing."""
+    AUTHORIZATION_OUTBOX_SECONDS, and when `outbox_kick` asks): the hot path publishes nothing."""
+    # Before the look-ups: a group committed from now on sends a new kick instead of relying on this run.
+    try:
+        redis_client().delete(KICK_KEY)
+    except redis.RedisError:  # the sweep works without Redis; only a kick is coalesced a little longer
+        logger.warning("could not clear the outbox kick")
     return outbox_drain()
 
 
 @shared_task(ignore_result=True)
 def authorization_review_case_open(authorization_id: int) -> bool:
-    """Open the call-back case of a payment sent to review (once; the sweep repairs a lost message)."""
+    """Open the call-back case of a payment sent to review (once). No longer sent by the hot path (the outbox
+    opens it); kept so that messages queued before the outbox are still consumed."""
     return review_case_open(authorization_id=authorization_id) is not None
 
 
 @shared_task(ignore_result=True)
 def review_cases_sweep() -> int:
-    """Open the cases of recent review decisions whose task was lost."""
+    """Open the cases of recent review decisions that have none (those decided before the outbox opened them,
+    or a case closed by hand in error): a second safety net behind the outbox."""
     cutoff = timezone.now() - timedelta(minutes=1)
     ids = list(
         Authorization.objects.filter(
@@ -50,28 +56,6 @@ def review_cases_sweep() -> int:
         .values_list("pk", flat=True)[:1000]
     )
     return sum(review_case_open(authorization_id=pk) is not None for pk in ids)
-
-
-def review_case_open(*, authorization_id: int) -> Case | None:
-    """The review case of `authorization_id`, opened if it has none; None if it is gone or not a review."""
-    authorization = Authorization.objects.select_related("account__customer").filter(pk=authorization_id).first()
-    if authorization is None or authorization.outcome != Authorization.Outcome.REVIEW:
-        return None
-    existing = Case.objects.filter(authorization=authorization, kind=Case.Kind.REVIEW).first()
-    if existing is not None:
-        return existing
-    large = authorization.amount >= settings.COOLING_OFF_NEW_PAYEE_THRESHOLD
-    return case_open(
-        kind=Case.Kind.REVIEW,
-        customer=authorization.account.customer,
-        account=authorization.account,
-        authorization=authorization,
-        source="rule:" + ",".join(authorization.reasons)[:40],
-        actor=Actor.system("review"),
-        reason="A rule sent this payment to review: call the customer before it is approved.",
-        priority=Case.Priority.HIGH if large else Case.Priority.NORMAL,
-        dedupe_key=f"review:{authorization.pk}",
-    )
 
 
 @shared_task(ignore_result=True)

@@ -39,7 +39,11 @@ class Authorization(models.Model):
         null=True, blank=True, help_text="What the app reported of the phone (on a call, screen sharing…), if anything"
     )
     reversed_at = models.DateTimeField(null=True, blank=True)
-    logged_at = models.DateTimeField(null=True, blank=True, help_text="Decline written to the security log")
+    logged_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="The outbox's work done: decline logged and announced, or review case opened",
+    )
     created_at = models.DateTimeField()
 
     class Meta:
@@ -52,5 +56,11 @@ class Authorization(models.Model):
                 fields=["logged_at"],
                 name="authorization_unlogged_idx",
                 condition=models.Q(logged_at__isnull=True, outcome="decline"),
+            ),
+            # The reviews whose call-back case the outbox has still to open (few: it stays small).
+            models.Index(
+                fields=["logged_at"],
+                name="authorization_unreviewed_idx",
+                condition=models.Q(logged_at__isnull=True, outcome="review"),
             ),
         ]

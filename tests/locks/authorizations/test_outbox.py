@@ -1,5 +1,6 @@
 """Nothing but the record on the hot path: no Celery message is published by an authorization or a batch,
-and the outbox sweep logs and announces what the committed records left (holds, customer-lock declines)."""
+and the outbox sweep logs and announces what the committed records left (holds, customer-lock declines) and
+opens review cases."""
 
 from unittest import mock
 
@@ -10,14 +11,17 @@ from celery.canvas import Signature
 from django.test import Client
 from kombu import Producer
 
+from locks.authorizations.outbox import KICK_KEY, outbox_kick
 from locks.authorizations.tasks import authorization_outbox_sweep
 from locks.holds.services import hold_place
-from locks.models import Authorization, Hold
+from locks.models import Authorization, Case, Hold
+from securitycenter.redis import redis_client
 from securitycenter.securitylog.models import EventType, SecurityEvent
-from tests.factories import AuthorizationFactory
+from tests.factories import AuthorizationFactory, PayeeRiskEntryFactory
 from tests.locks.authorizations.support import RAW_KEY, authorize, locks, payment
 
 PAYEE = "6222020000007777"
+MEDIUM_RISK_PAYEE = "6222029000000777"
 
 
 def held(account, n=1):
@@ -66,10 +70,20 @@ def committed(django_capture_on_commit_callbacks):
     return lambda: django_capture_on_commit_callbacks(execute=True)
 
 
-@pytest.mark.parametrize("kind", ["approve", "decline", "hold"])
+def reviewed(account, n=1):
+    return payment(account, n, channel="pos", counterparty_account=MEDIUM_RISK_PAYEE)
+
+
+@pytest.mark.parametrize("kind", ["approve", "decline", "hold", "review"])
 def test_an_authorization_publishes_nothing(service, account, publishes, committed, kind):
     locks(account, channels_off=["atm"])
-    body = {"approve": payment(account), "decline": payment(account, channel="atm"), "hold": held(account)}[kind]
+    PayeeRiskEntryFactory(account=MEDIUM_RISK_PAYEE, severity="medium")
+    body = {
+        "approve": payment(account),
+        "decline": payment(account, channel="atm"),
+        "hold": held(account),
+        "review": reviewed(account),
+    }[kind]
     with committed():
         answer = authorize(body, outbox=False).json()
     assert answer["decision"] == kind
@@ -78,7 +92,8 @@ def test_an_authorization_publishes_nothing(service, account, publishes, committ
 
 def test_a_batch_publishes_nothing(service, account, publishes, committed):
     locks(account, channels_off=["atm"])
-    items = [payment(account, 1), payment(account, 2, channel="atm"), held(account, 3), payment(account, 4)]
+    PayeeRiskEntryFactory(account=MEDIUM_RISK_PAYEE, severity="medium")
+    items = [payment(account, 1), payment(account, 2, channel="atm"), held(account, 3), reviewed(account, 4)]
     with committed():
         response = Client().post(
             "/api/v1/authorizations/batch",
@@ -86,7 +101,18 @@ def test_a_batch_publishes_nothing(service, account, publishes, committed):
             content_type="application/json",
             HTTP_AUTHORIZATION=f"ApiKey {RAW_KEY}",
         )
-    assert [r["decision"] for r in response.json()["results"]] == ["approve", "decline", "hold", "approve"]
+    assert [r["decision"] for r in response.json()["results"]] == ["approve", "decline", "hold", "review"]
+    assert publishes.calls == []
+
+
+def test_a_degraded_decision_publishes_nothing(service, account, publishes, committed, settings):
+    locks(account, channels_off=["atm"])
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # Redis gone: decided from the database
+    with committed():
+        declined = authorize(payment(account, 1, channel="atm"), outbox=False).json()
+        approved = authorize(payment(account, 2), outbox=False).json()
+    assert (declined["decision"], approved["decision"]) == ("decline", "approve")
+    assert declined["degraded"] and approved["degraded"]
     assert publishes.calls == []
 
 
@@ -119,3 +145,28 @@ def test_a_bank_rule_decline_is_not_announced_and_not_found_again(service, accou
     assert row.logged_at is not None
     assert not SecurityEvent.objects.filter(event_type=EventType.AUTHORIZATION_DECLINED).exists()
     assert not account.customer.notifications.exists()
+
+
+def test_the_outbox_opens_a_review_case_once(service, account):
+    PayeeRiskEntryFactory(account=MEDIUM_RISK_PAYEE, severity="medium")
+    answer = authorize(reviewed(account), outbox=False).json()
+    assert answer["decision"] == "review"
+    assert not Case.objects.filter(kind=Case.Kind.REVIEW).exists()  # nothing but the record on the request
+    assert authorization_outbox_sweep() == 1
+    assert authorization_outbox_sweep() == 0
+    case = Case.objects.get(kind=Case.Kind.REVIEW)
+    assert case.authorization_id == answer["decision_id"]
+    assert Authorization.objects.get(pk=answer["decision_id"]).logged_at is not None
+
+
+def test_a_kick_publishes_one_message_until_the_outbox_runs(db, settings):
+    """The committer kicks once per group; a kick while one is pending is dropped, and the run clears it."""
+    redis_client().delete(KICK_KEY)
+    with mock.patch("locks.authorizations.outbox.current_app.send_task") as send_task:
+        outbox_kick()
+        outbox_kick()
+        assert send_task.call_count == 1
+        authorization_outbox_sweep()
+        outbox_kick()
+        assert send_task.call_count == 2
+    redis_client().delete(KICK_KEY)
