@@ -435,7 +435,8 @@ def changes(event: SecurityEvent) -> list[dict[str, str]]:
 
 
 def country_of(event: SecurityEvent) -> str | None:
-    code = event.details.get("country")
+    """Where the act came from (the trusted proxy's word), else where a payment was made."""
+    code = event.details.get("origin_country") or event.details.get("country")
     return region_name(code) if isinstance(code, str) and code else None
 
 
