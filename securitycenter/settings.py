@@ -346,9 +346,6 @@ LOGIN_LOCKOUT = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
 # How many proxies in front of the service append to X-Forwarded-For (securitycenter.client_address): 1
 # behind the load balancer. 0 trusts no header; a count higher than the real one lets clients forge it.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
-# The header in which the trusted edge proxy names the client's country (ISO 3166-1 alpha-2), e.g.
-# CF-IPCountry; empty reads none. Honoured only through the trusted proxies above, which must overwrite it.
-CLIENT_COUNTRY_HEADER = env.str("CLIENT_COUNTRY_HEADER", default="")
 
 # --- Staff (95588 agents, supervisors, auditors, administrators) ---------------------------------------
 # A staff token or admin-site session unused this long is over: a desk left alone must not freeze money.

@@ -16,7 +16,7 @@ from accounts.models import AuthToken, Customer, Device
 from accounts.permissions import IsAgent, IsCustomer
 from accounts.signin import customer_sign_in, device_list, device_revoke, staff_sign_in, token_sign_out
 from accounts.tokens import token_idle_timeout
-from securitycenter.client_address import client_address, client_country
+from securitycenter.client_address import client_address
 from securitycenter.openapi import ProblemSerializer
 from securitycenter.pagination import ordered_pagination
 from securitycenter.problems import PROBLEM_CONTENT_TYPE
@@ -174,7 +174,7 @@ class LoginView(APIView):
             device_id=device["id"],
             device_name=device["name"],
             platform=device["platform"],
-            origin=Origin(ip_address=client_address(request), device=device["id"], country=client_country(request)),
+            origin=Origin(ip_address=client_address(request), device=device["id"]),
         )
         body = _token_body(raw=signed_in.issued.raw, token=signed_in.issued.token)
         body["customer"] = signed_in.customer

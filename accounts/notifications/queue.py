@@ -4,7 +4,6 @@ One row per channel, written in the caller's transaction; delivery is enqueued o
 commits (`accounts.notifications.delivery`), and the sweep re-enqueues what a lost message left queued.
 """
 
-import logging
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -13,8 +12,6 @@ from django.db import transaction
 from accounts.models import Customer, Notification
 from accounts.notifications.delivery import notification_deliver
 from accounts.notifications.templates import TEMPLATES
-
-logger = logging.getLogger(__name__)
 
 
 def notification_queue(
@@ -54,8 +51,5 @@ def _delivery_enqueuer(notification_id: int) -> Callable[[], None]:
     # A named function, not functools.partial: Django logs a failed robust callback by its __qualname__.
     def notification_enqueue() -> None:
         notification_deliver.delay(notification_id)
-        # The request's line of the hand-over: with the worker's "recorded … notification" line it carries the
-        # same request id, which is how one customer's act is followed from the API into the worker.
-        logger.info("sent notification %s to be delivered", notification_id)
 
     return notification_enqueue

@@ -147,7 +147,8 @@ def actor_of(event: SecurityEvent, context: EntryContext) -> dict[str, str]:
             return {"type": "you", "name": _("You")}
         return {"type": "customer", "name": _("Somebody signing in as you")}
     if event.actor_type == ActorType.AGENT:
-        return {"type": "agent", "name": _("95588 agent %(staff)s") % {"staff": _staff_number(event, context)}}
+        staff = context.staff.get(int(event.actor_id)) if event.actor_id.isdigit() else None
+        return {"type": "agent", "name": _("95588 agent %(staff)s") % {"staff": staff or event.actor_id}}
     if event.actor_type == ActorType.SERVICE:
         return {"type": "payment_core", "name": _("The payment core")}
     return {"type": "system", "name": _("The system")}
@@ -253,73 +254,7 @@ def sentence(event: SecurityEvent, context: EntryContext) -> str:
         return _("You reported an entry as not made by you.")
     if t == EventType.PROFILE_CHANGED:
         return _("Your profile was changed.")
-    if t == EventType.FAKE_CALL_REPORTED:
-        return _("You reported a call pretending to be 95588 (case %(id)s).") % {"id": d.get("case_id")}
-    if t in _TRUSTED_CONTACT_SENTENCES:
-        return str(_TRUSTED_CONTACT_SENTENCES[EventType(t)])
-    if t in _AGENT_SENTENCES:
-        return str(_AGENT_SENTENCES[EventType(t)]) % {"staff": _staff_number(event, context), "id": d.get("case_id")}
-    if t in _BANK_SENTENCES:
-        return str(_BANK_SENTENCES[EventType(t)])
     return _("Security event: %(type)s.") % {"type": t}
-
-
-# The acts of 95588 staff on the customer's accounts, each naming the agent by staff number: a customer who
-# never called sees at once that somebody at the bank did something.
-_AGENT_SENTENCES = {
-    EventType.SERVICE_SESSION_OPENED: gettext_lazy(
-        "95588 agent %(staff)s opened a service session on your call, after checking it was you."
-    ),
-    EventType.SERVICE_SESSION_CLOSED: gettext_lazy("95588 agent %(staff)s closed the service session."),
-    EventType.AGENT_VIEWED: gettext_lazy("95588 agent %(staff)s looked at your accounts and security settings."),
-    EventType.FREEZE_LIFT_REQUESTED: gettext_lazy(
-        "95588 agent %(staff)s asked for a freeze of your accounts to be lifted; a supervisor must approve it."
-    ),
-    EventType.FREEZE_LIFT_APPROVED: gettext_lazy(
-        "95588 supervisor %(staff)s approved lifting a freeze of your accounts."
-    ),
-    EventType.FREEZE_LIFT_REJECTED: gettext_lazy(
-        "95588 supervisor %(staff)s refused to lift a freeze of your accounts; it stays in place."
-    ),
-    EventType.CALL_STARTED: gettext_lazy("95588 agent %(staff)s started a call with you."),
-    EventType.CALL_ENDED: gettext_lazy("The call with 95588 agent %(staff)s ended."),
-    EventType.CASE_CLAIMED: gettext_lazy("95588 agent %(staff)s took up case %(id)s to call you back."),
-    EventType.CASE_OUTCOME_RECORDED: gettext_lazy("The outcome of case %(id)s was recorded."),
-    EventType.CASE_ESCALATED: gettext_lazy("Case %(id)s was passed on to a supervisor."),
-    EventType.RISK_ENTRY_PROPOSED: gettext_lazy(
-        "95588 agent %(staff)s proposed a payee from your case for the fraud risk list."
-    ),
-    EventType.RISK_ENTRY_APPROVED: gettext_lazy("A payee was added to the fraud risk list."),
-    EventType.RISK_ENTRY_REJECTED: gettext_lazy("A payee proposed for the fraud risk list was not added."),
-}
-
-_TRUSTED_CONTACT_SENTENCES = {
-    EventType.TRUSTED_CONTACT_NAMED: gettext_lazy("You named a trusted contact; they were sent a code."),
-    EventType.TRUSTED_CONTACT_VERIFIED: gettext_lazy("Your trusted contact was confirmed."),
-    EventType.TRUSTED_CONTACT_REMOVED: gettext_lazy("Your trusted contact was removed."),
-    EventType.CONFIRMATION_REQUESTED: gettext_lazy("Your trusted contact was asked to confirm a request of yours."),
-    EventType.CONFIRMATION_DECIDED: gettext_lazy("Your trusted contact answered a request of yours."),
-}
-
-# Acts on the bank's own chain (staff, service clients, keys): never on a customer's, but named all the same.
-_BANK_SENTENCES = {
-    EventType.SERVICE_CLIENT_CREATED: gettext_lazy("The bank connected a payment system."),
-    EventType.API_KEY_CREATED: gettext_lazy("The bank issued a key to a payment system."),
-    EventType.API_KEY_REVOKED: gettext_lazy("The bank revoked a payment system's key."),
-    EventType.API_KEY_ROTATED: gettext_lazy("The bank replaced a payment system's key."),
-    EventType.WEBHOOK_SECRET_ROTATED: gettext_lazy("The bank replaced a payment system's signing secret."),
-    EventType.ENCRYPTION_KEYS_ROTATED: gettext_lazy("The bank renewed its encryption keys."),
-    EventType.RISK_LIST_CHANGED: gettext_lazy("The bank updated the fraud risk list."),
-    EventType.STAFF_CREATED: gettext_lazy("The bank added a staff member."),
-    EventType.STAFF_ROLES_CHANGED: gettext_lazy("The bank changed a staff member's roles."),
-    EventType.STAFF_TOTP_ENROLLED: gettext_lazy("A staff member set up their authenticator."),
-    EventType.STAFF_DEACTIVATED: gettext_lazy("The bank deactivated a staff member."),
-}
-
-
-def _staff_number(event: SecurityEvent, context: EntryContext) -> str:
-    staff = context.staff.get(int(event.actor_id)) if event.actor_id.isdigit() else None
-    return str(staff or event.actor_id or "")
 
 
 def _document_changes(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, str]]:
@@ -435,8 +370,7 @@ def changes(event: SecurityEvent) -> list[dict[str, str]]:
 
 
 def country_of(event: SecurityEvent) -> str | None:
-    """Where the act came from (the trusted proxy's word), else where a payment was made."""
-    code = event.details.get("origin_country") or event.details.get("country")
+    code = event.details.get("country")
     return region_name(code) if isinstance(code, str) and code else None
 
 

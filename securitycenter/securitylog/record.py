@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from securitycenter.client_address import client_address, client_country
+from securitycenter.client_address import client_address
 from securitycenter.securitylog.models import ActorType, EventType, SecurityEvent
 
 GENESIS_HASH = "0" * 64
@@ -61,16 +61,15 @@ class Actor:
 
 @dataclass(frozen=True)
 class Origin:
-    """Where an act came from: the caller's address, device and, when the trusted proxy says, country."""
+    """Where an act came from: the caller's address and device."""
 
     ip_address: str | None = None
     device: str = ""
-    country: str | None = None
 
     @classmethod
     def from_request(cls, request: Any) -> "Origin":
         device = request.META.get("HTTP_X_DEVICE_ID", "")[:128]
-        return cls(ip_address=client_address(request), device=device, country=client_country(request))
+        return cls(ip_address=client_address(request), device=device)
 
 
 def scrub(value: Any, key: str = "") -> Any:
@@ -171,10 +170,6 @@ def security_log_record(
     """Append one entry to the customer's chain (or the bank's chain when there is no customer)."""
     event_type = EventType(event_type)
     origin = origin or Origin()
-    details = dict(details or {})
-    if origin.country:
-        # In the details, so the chain's hashed fields stay what they were (entries before it still verify).
-        details["origin_country"] = origin.country
     customer_id = customer.pk if customer is not None else None
     chain = chain_name(customer_id)
     with transaction.atomic():
@@ -190,7 +185,7 @@ def security_log_record(
             occurred_at=timezone.now(),
             ip_address=origin.ip_address,
             device=origin.device,
-            details=scrub(details),
+            details=scrub(dict(details or {})),
             old_value=scrub(old_value),
             new_value=scrub(new_value),
             prev_hash=prev_hash,

@@ -3,11 +3,7 @@ the broker: a request id is followed from the API into the task it enqueued and 
 sent by the worker; readiness fails once beat is stopped."""
 
 import contextlib
-import copy
-import io
 import json
-import logging
-import logging.config
 import os
 import signal
 import subprocess
@@ -18,16 +14,12 @@ from pathlib import Path
 
 import orjson
 import pytest
-from django.conf import settings as django_settings
 from django.test import Client
-from django.utils.log import DEFAULT_LOGGING
 
-from accounts.models import Notification, SentMessage
-from accounts.tokens import auth_token_issue
+from accounts.models import SentMessage
 from locks.authorizations.outbox import KICK_KEY, outbox_kick
 from locks.models import Authorization
 from securitycenter.redis import redis_client
-from tests.factories import DeviceFactory
 from tests.locks.authorizations.support import RAW_KEY, locks, payment
 from tests.locks.holds.test_holds_e2e import broker_pools_forget, database_url
 from tests.support.services import broker_url, cache_redis_url
@@ -129,65 +121,6 @@ def _background(url, tmp_path, settings):
         for name in list(processes.procs):
             processes.stop(name)
         broker_pools_forget()
-
-
-@pytest.fixture
-def api_log(monkeypatch):
-    """This process's log lines as the service writes them in production: JSON, through the settings."""
-    stream = io.StringIO()
-    monkeypatch.setattr("sys.stderr", stream)
-    config = copy.deepcopy(django_settings.LOGGING)
-    config["handlers"]["console"]["formatter"] = "json"
-    logging.config.dictConfig(DEFAULT_LOGGING)
-    logging.config.dictConfig(config)
-    yield lambda: [json.loads(line) for line in stream.getvalue().splitlines() if line.startswith("{")]
-    logging.config.dictConfig({"version": 1, "disable_existing_loggers": False, "root": {"handlers": []}})
-
-
-def test_a_request_id_is_in_the_api_log_line_and_in_the_worker_log_line_of_the_task_it_enqueued(background, api_log):
-    """A customer's emergency freeze enqueues the notifications that tell them; the request id the proxy sent
-    is on the API's hand-over line and on the worker's delivery line of the same notification."""
-    background.start("worker")
-    wait_for(
-        lambda: " ready." in background.log("worker").read_text(errors="replace"),
-        timeout=60,
-        what="the worker",
-        background=background,
-    )
-    device = DeviceFactory()
-    token = auth_token_issue(customer=device.customer, device=device, ip_address=None).raw
-    request_id = uuid.uuid4().hex
-    response = Client().post(
-        "/api/v1/emergency",
-        orjson.dumps({"scenario": "suspected_fraud"}),
-        content_type="application/json",
-        HTTP_AUTHORIZATION=f"Bearer {token}",
-        HTTP_X_DEVICE_ID=device.device_id,
-        HTTP_X_REQUEST_ID=request_id,
-    )
-    assert response.status_code == 200, response.content
-    assert response["X-Request-ID"] == request_id
-    notification = Notification.objects.filter(customer=device.customer).order_by("pk").first()
-    assert notification is not None
-
-    api_lines = [
-        line for line in api_log() if line["message"] == f"sent notification {notification.pk} to be delivered"
-    ]
-    assert [line["request_id"] for line in api_lines] == [request_id]
-    assert {"time", "level", "logger", "message", "request_id"} <= set(api_lines[0])
-
-    task_lines = wait_for(
-        lambda: [
-            line
-            for line in background.json_lines("worker")
-            if line.get("message", "").startswith(f"recorded {notification.channel} notification {notification.pk} ")
-        ],
-        timeout=30,
-        what="the task's log line",
-        background=background,
-    )
-    assert [line["request_id"] for line in task_lines] == [request_id]
-    assert task_lines[0]["logger"] == "accounts.notifications.backends"
 
 
 def test_a_decline_answered_with_its_request_id_is_announced_by_the_worker_from_the_outbox(
